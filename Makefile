@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Top-level Makefile: builds lhv.ko (out of tree, through Kbuild), the
+# userspace tools and the selftests, and drives the lab.
+#
+#   make            build everything into build/ (module in the tree root)
+#   make check      install what is missing (Debian 12, root), build, run the
+#                   host unit tests and every lab suite; last line is
+#                   "N passed, N failed"
+#   make demo       boot the SVM lab host and run a guest under lhv
+#   make bench      lhv against KVM in deterministic instruction counts
+#   make fuzz       run the fuzz targets for a while
+#
+# KDIR selects the kernel build tree.  Default: the running kernel's, when
+# its headers are installed, else Debian's newest installed 6.1 headers.
+
+SHELL := /bin/bash
+SRC := $(CURDIR)
+BUILD := $(SRC)/build
+
+KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
+		echo /lib/modules/$$(uname -r)/build; else \
+		ls -d /lib/modules/6.1.*-amd64/build 2>/dev/null | sort -V | \
+		tail -n 1; fi)
+KVER ?= $(shell basename $$(dirname $(KDIR)) 2>/dev/null)
+
+export SRC BUILD KDIR KVER
+
+.PHONY: all module userspace selftests unit check check-run demo bench fuzz \
+	lab-svm lab-vmx clean deps checkpatch
+
+all: module userspace selftests
+
+module:
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "no kernel headers: set KDIR (apt-get install linux-headers-amd64)"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(SRC) modules
+
+userspace:
+	$(MAKE) -C userspace O=$(BUILD)
+
+selftests:
+	$(MAKE) -C selftests O=$(BUILD)
+
+# Host unit tests of the pure-C parts (MMU formats, memslots, decoder ...).
+unit:
+	$(MAKE) -C selftests O=$(BUILD) unit
+
+deps:
+	bash lab/deps.sh
+
+# make check: set up the machine first, then build and test with the
+# variables recomputed (KDIR may only exist after deps).
+check:
+	@bash lab/deps.sh
+	@$(MAKE) --no-print-directory check-run
+
+check-run: all
+	@bash lab/check.sh
+
+lab-svm: all
+	bash lab/svm.sh
+
+lab-vmx: all
+	bash lab/vmx.sh
+
+demo:
+	@bash lab/deps.sh
+	@$(MAKE) --no-print-directory all
+	@bash lab/demo.sh
+
+bench:
+	@bash lab/deps.sh
+	@$(MAKE) --no-print-directory all
+	@bash lab/bench.sh
+
+fuzz:
+	$(MAKE) -C selftests O=$(BUILD) fuzz
+
+checkpatch:
+	@bash lab/checkpatch.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(SRC) clean 2>/dev/null
+	rm -rf $(BUILD)

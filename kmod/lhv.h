@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kmod/lhv.h - lhv's core objects (VM, vCPU), the backend operations table
+ * and the normalised exit record.  Nothing here knows what a VMCB or a VMCS
+ * is: svm/ and vmx/ embed struct lhv_vcpu / struct lhv_vm at the start of
+ * their own structures and fill in struct lhv_arch_ops.
+ */
+#ifndef LHV_H
+#define LHV_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/kvm.h>
+#include <linux/lhv.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+
+#include "mmu.h"
+
+#define LHV_API_VERSION		12
+#define LHV_MAX_VCPUS		8
+#define LHV_MAX_VCPU_ID		1024
+#define LHV_MAX_CPUID_ENTRIES	64
+
+/* Index of the guest registers kept in struct lhv_vcpu.regs. */
+enum lhv_reg {
+	LHV_RAX, LHV_RCX, LHV_RDX, LHV_RBX, LHV_RSP, LHV_RBP, LHV_RSI, LHV_RDI,
+	LHV_R8, LHV_R9, LHV_R10, LHV_R11, LHV_R12, LHV_R13, LHV_R14, LHV_R15,
+	LHV_RIP, LHV_RFLAGS,
+	LHV_NR_REGS
+};
+
+/* Requests a vCPU acts on before its next entry (bits in vcpu->requests). */
+#define LHV_REQ_TLB_FLUSH	0
+
+/*
+ * struct lhv_exit - one VM exit, as the backend reports it to the core.
+ * Filled by ops->vcpu_run() on every exit; read by kmod/run.c only.
+ */
+struct lhv_exit {
+	u32 reason;		/* enum lhv_exit_reason */
+	u8 insn_len;		/* exiting instruction's length, 0 if unknown */
+	u64 raw;		/* backend's own exit code, for diagnostics */
+	u64 info1, info2;	/* backend's qualification, for diagnostics */
+	union {
+		struct {
+			u16 port;
+			u8 size;	/* 1, 2 or 4 */
+			bool in;
+			bool string;
+			bool rep;
+			u64 next_rip;	/* RIP after the instruction */
+		} io;
+		struct {
+			u64 gpa;
+			bool write;
+			bool fetch;
+			bool present;	/* the translation existed */
+		} npf;
+		struct {
+			u8 vector;
+		} exception;
+	};
+};
+
+struct lhv_vm;
+struct lhv_vcpu;
+
+/*
+ * struct lhv_arch_ops - one per vendor backend (svm/, vmx/), const, chosen
+ * once at module init.  Per-CPU calls run on that CPU with preemption off.
+ */
+struct lhv_arch_ops {
+	const char *name;
+	size_t vm_size;		/* sizeof the backend's VM, lhv_vm first */
+	size_t vcpu_size;	/* sizeof the backend's vCPU, lhv_vcpu first */
+	enum lhv_mmu_format mmu_format;
+
+	/* Can this CPU run us?  Logs one line per missing feature. */
+	bool (*hardware_supported)(void);
+	int (*hardware_setup)(void);
+	void (*hardware_unsetup)(void);
+	/* Per CPU; -EBUSY when another hypervisor owns the hardware. */
+	int (*cpu_enable)(void);
+	void (*cpu_disable)(void);
+
+	int (*vm_init)(struct lhv_vm *vm);
+	void (*vm_destroy)(struct lhv_vm *vm);
+
+	int (*vcpu_create)(struct lhv_vcpu *vcpu);
+	void (*vcpu_free)(struct lhv_vcpu *vcpu);
+	void (*vcpu_load)(struct lhv_vcpu *vcpu, int cpu);
+	void (*vcpu_put)(struct lhv_vcpu *vcpu);
+	/* Enter the guest once; fill *exit.  Preemption is off. */
+	int (*vcpu_run)(struct lhv_vcpu *vcpu, struct lhv_exit *exit);
+
+	void (*get_sregs)(struct lhv_vcpu *vcpu, struct kvm_sregs *sregs);
+	int (*set_sregs)(struct lhv_vcpu *vcpu, const struct kvm_sregs *sregs);
+	/* Guest MSRs the backend keeps in hardware state; -ENOENT: not mine. */
+	int (*get_msr)(struct lhv_vcpu *vcpu, u32 index, u64 *data);
+	int (*set_msr)(struct lhv_vcpu *vcpu, u32 index, u64 data);
+	void (*queue_exception)(struct lhv_vcpu *vcpu, u8 vector,
+				bool has_error, u32 error_code);
+	u64 (*get_cr0)(struct lhv_vcpu *vcpu);
+	u64 (*get_efer)(struct lhv_vcpu *vcpu);
+};
+
+extern const struct lhv_arch_ops *lhv_ops;
+extern const struct lhv_arch_ops lhv_svm_ops;
+extern const struct lhv_arch_ops lhv_vmx_ops;
+
+/*
+ * struct lhv_vm - one virtual machine.  Lifetime: created by KVM_CREATE_VM,
+ * referenced by its fd and by each vCPU; freed when the last goes.
+ */
+struct lhv_vm {
+	refcount_t users;		/* VM fd + one per vCPU */
+	struct mm_struct *mm;		/* owner's mm; KVM_RUN elsewhere: -EIO */
+	struct mutex lock;		/* vCPU creation, memslot changes */
+	struct srcu_struct srcu;	/* readers of slots and NPT pages */
+	struct lhv_memslots __rcu *slots; /* under lock, read under srcu */
+	struct lhv_mmu mmu;		/* page tables; mmu.lock inside */
+	int nr_vcpus;			/* under lock */
+	struct lhv_vcpu *vcpus[LHV_MAX_VCPUS]; /* under lock, never shrinks */
+	u32 vm_id;			/* for logs */
+};
+
+/*
+ * struct lhv_vcpu - one virtual CPU.  Lifetime: its fd; holds a VM ref.
+ * Everything below is used by the thread holding vcpu->mutex (ioctls),
+ * except requests/cpu/mode which other threads read to kick it.
+ */
+struct lhv_vcpu {
+	struct lhv_vm *vm;
+	struct mutex mutex;		/* serialises the vCPU's ioctls */
+	u32 vcpu_id;
+	int cpu;			/* host CPU it is loaded on, or -1 */
+	int mode;			/* LHV_MODE_*; written with IRQs off */
+	unsigned long requests;		/* LHV_REQ_* bits */
+	struct kvm_run *run;		/* shared page(s) with userspace */
+	struct page *run_pages[2];
+	u64 regs[LHV_NR_REGS];		/* valid between exits */
+	struct fpu_guest guest_fpu;
+	u64 apic_base;
+	u64 misc_enable;
+	u64 pat;
+	u32 pkru_host;
+	/* I/O exit being completed by userspace (valid when io_pending). */
+	bool io_pending;
+	bool io_in;
+	u8 io_size;
+	bool shutdown;			/* triple fault seen: state is dead */
+	int nr_cpuid;
+	struct kvm_cpuid_entry2 cpuid[LHV_MAX_CPUID_ENTRIES];
+	struct lhv_vcpu_stats stats;
+};
+
+#define LHV_MODE_OUTSIDE	0
+#define LHV_MODE_IN_GUEST	1
+
+static inline void lhv_vcpu_request(struct lhv_vcpu *vcpu, int req)
+{
+	set_bit(req, &vcpu->requests);
+}
+
+static inline bool lhv_vcpu_check_request(struct lhv_vcpu *vcpu, int req)
+{
+	return test_and_clear_bit(req, &vcpu->requests);
+}
+
+/* kmod/main.c */
+extern struct file_operations lhv_vm_fops;
+
+/* kmod/vm.c */
+int lhv_create_vm(unsigned long type);
+void lhv_vm_put(struct lhv_vm *vm);
+long lhv_check_extension(long ext);
+void lhv_vm_kick_all(struct lhv_vm *vm);
+
+/* kmod/vcpu.c */
+int lhv_create_vcpu(struct lhv_vm *vm, unsigned long id);
+
+/* kmod/run.c */
+int lhv_vcpu_run(struct lhv_vcpu *vcpu);
+void lhv_skip_insn(struct lhv_vcpu *vcpu, const struct lhv_exit *exit);
+
+/* kmod/cpuid.c */
+void lhv_cpuid_init_default(struct lhv_vcpu *vcpu);
+void lhv_cpuid_lookup(struct lhv_vcpu *vcpu, u32 fn, u32 idx,
+		      u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
+
+#endif /* LHV_H */
