@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
+#include <linux/refcount.h>
 #include <linux/kvm.h>
 #include <linux/lhv.h>
 #include <asm/fpu/api.h>
@@ -122,7 +123,8 @@ struct lhv_vm {
 	struct srcu_struct srcu;	/* readers of slots and NPT pages */
 	struct lhv_memslots __rcu *slots; /* under lock, read under srcu */
 	struct lhv_mmu mmu;		/* page tables; mmu.lock inside */
-	int nr_vcpus;			/* under lock */
+	int nr_vcpus;			/* under lock; ids are not reused */
+	u32 vcpu_ids[LHV_MAX_VCPUS];	/* under lock */
 	struct lhv_vcpu *vcpus[LHV_MAX_VCPUS]; /* under lock, never shrinks */
 	u32 vm_id;			/* for logs */
 };
@@ -136,6 +138,7 @@ struct lhv_vcpu {
 	struct lhv_vm *vm;
 	struct mutex mutex;		/* serialises the vCPU's ioctls */
 	u32 vcpu_id;
+	int index;			/* in vm->vcpus */
 	int cpu;			/* host CPU it is loaded on, or -1 */
 	int mode;			/* LHV_MODE_*; written with IRQs off */
 	unsigned long requests;		/* LHV_REQ_* bits */
@@ -146,7 +149,9 @@ struct lhv_vcpu {
 	u64 apic_base;
 	u64 misc_enable;
 	u64 pat;
-	u32 pkru_host;
+	u64 mtrr_def_type;
+	u64 mtrr_var[16];		/* base/mask pairs 0x200-0x20f */
+	u64 mtrr_fixed[11];
 	/* I/O exit being completed by userspace (valid when io_pending). */
 	bool io_pending;
 	bool io_in;

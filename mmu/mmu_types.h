@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mmu/mmu_types.h - types shared by the pure MMU code (slots.c, pte.c),
+ * which builds both into lhv.ko and into the host unit tests.  Only this
+ * header knows which of the two worlds it is in.
+ */
+#ifndef LHV_MMU_TYPES_H
+#define LHV_MMU_TYPES_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/errno.h>
+#include <linux/kvm.h>
+#else
+#include <stdint.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <linux/kvm.h>
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+#endif
+
+#define LHV_PAGE_SHIFT		12
+#define LHV_PAGE_SIZE		(1ULL << LHV_PAGE_SHIFT)
+#define LHV_MAX_MEMSLOTS	32
+/* Guest-physical addresses must fit in 52 bits (SDM 28.3.2, APM 15.25). */
+#define LHV_MAX_GPA		(1ULL << 52)
+/* Largest slot: 2^31 pages (8 TiB), like KVM's limit for 4K pages. */
+#define LHV_MAX_SLOT_PAGES	(1ULL << 31)
+
+struct lhv_memslot {
+	u64 base_gfn;
+	u64 npages;
+	u64 userspace_addr;
+	u32 flags;		/* KVM_MEM_* */
+	u16 id;
+};
+
+/* An immutable snapshot: sorted by base_gfn, replaced as a whole. */
+struct lhv_memslots {
+	u32 nr;
+	struct lhv_memslot slot[LHV_MAX_MEMSLOTS];
+};
+
+enum lhv_slot_change {
+	LHV_SLOT_CREATE,
+	LHV_SLOT_DELETE,
+	LHV_SLOT_MOVE,
+	LHV_SLOT_NOP,		/* same slot set again */
+};
+
+/* Second-level page table formats. */
+enum lhv_mmu_format {
+	LHV_MMU_NPT,		/* AMD nested paging: long-mode PTE format */
+	LHV_MMU_EPT,		/* Intel EPT */
+};
+
+/* slots.c */
+int lhv_slot_check(const struct lhv_memslots *slots,
+		   const struct kvm_userspace_memory_region *mem,
+		   u32 supported_flags, enum lhv_slot_change *change);
+void lhv_slots_apply(struct lhv_memslots *dst,
+		     const struct lhv_memslots *src,
+		     const struct kvm_userspace_memory_region *mem,
+		     enum lhv_slot_change change);
+const struct lhv_memslot *lhv_slot_by_gfn(const struct lhv_memslots *slots,
+					  u64 gfn);
+const struct lhv_memslot *lhv_slot_by_id(const struct lhv_memslots *slots,
+					 u16 id);
+
+/* pte.c */
+u64 lhv_pte_table(enum lhv_mmu_format fmt, u64 pa);
+u64 lhv_pte_leaf(enum lhv_mmu_format fmt, u64 pa, bool writable);
+bool lhv_pte_present(enum lhv_mmu_format fmt, u64 pte);
+u64 lhv_pte_addr(u64 pte);
+unsigned int lhv_pt_index(u64 gpa, int level);
+
+#endif /* LHV_MMU_TYPES_H */

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmod/main.c - module init and exit, backend selection, per-CPU
+ * enabling of VMX/SVM (CPU hotplug, suspend, reboot, crash), and the
+ * /dev/lhv system ioctls (KVM_GET_API_VERSION, KVM_CHECK_EXTENSION,
+ * KVM_CREATE_VM, KVM_GET_VCPU_MMAP_SIZE).
+ */
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/reboot.h>
+#include <linux/syscore_ops.h>
+#include <linux/percpu.h>
+#include <asm/reboot.h>
+
+#include "lhv.h"
+
+const struct lhv_arch_ops *lhv_ops __ro_after_init;
+
+/* Backends in order of preference; the first whose probe succeeds wins. */
+static const struct lhv_arch_ops *const lhv_backends[] = {
+	&lhv_svm_ops,
+#ifdef CONFIG_LHV_VMX
+	&lhv_vmx_ops,
+#endif
+};
+
+static DEFINE_PER_CPU(bool, lhv_cpu_enabled);
+static enum cpuhp_state lhv_cpuhp_state;
+
+static int lhv_cpu_enable_this(void)
+{
+	int r;
+
+	if (__this_cpu_read(lhv_cpu_enabled))
+		return 0;
+	r = lhv_ops->cpu_enable();
+	if (r)
+		return r;
+	__this_cpu_write(lhv_cpu_enabled, true);
+	return 0;
+}
+
+static void lhv_cpu_disable_this(void)
+{
+	if (!__this_cpu_read(lhv_cpu_enabled))
+		return;
+	lhv_ops->cpu_disable();
+	__this_cpu_write(lhv_cpu_enabled, false);
+}
+
+static int lhv_cpu_online(unsigned int cpu)
+{
+	int r;
+
+	preempt_disable();
+	r = lhv_cpu_enable_this();
+	preempt_enable();
+	if (r)
+		pr_warn("lhv: cannot enable %s on CPU %u: %d\n",
+			lhv_ops->name, cpu, r);
+	return r;
+}
+
+static int lhv_cpu_offline(unsigned int cpu)
+{
+	preempt_disable();
+	lhv_cpu_disable_this();
+	preempt_enable();
+	return 0;
+}
+
+/* Suspend/resume of the boot CPU (other CPUs go through hotplug). */
+static int lhv_suspend(void)
+{
+	lhv_cpu_disable_this();
+	return 0;
+}
+
+static void lhv_resume(void)
+{
+	if (lhv_cpu_enable_this())
+		pr_warn("lhv: cannot re-enable %s after resume\n",
+			lhv_ops->name);
+}
+
+static struct syscore_ops lhv_syscore_ops = {
+	.suspend = lhv_suspend,
+	.resume = lhv_resume,
+};
+
+static void lhv_disable_ipi(void *unused)
+{
+	lhv_cpu_disable_this();
+}
+
+static int lhv_reboot(struct notifier_block *nb, unsigned long code, void *p)
+{
+	on_each_cpu(lhv_disable_ipi, NULL, 1);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block lhv_reboot_nb = {
+	.notifier_call = lhv_reboot,
+	.priority = 0,
+};
+
+/* Crash/emergency reboot: NMI context, just turn the extension off. */
+static void lhv_emergency_disable(void)
+{
+	if (__this_cpu_read(lhv_cpu_enabled))
+		lhv_ops->cpu_disable();
+}
+
+static long lhv_dev_ioctl(struct file *filp, unsigned int ioctl,
+			  unsigned long arg)
+{
+	switch (ioctl) {
+	case KVM_GET_API_VERSION:
+		return arg ? -EINVAL : LHV_API_VERSION;
+	case KVM_CHECK_EXTENSION:
+		return lhv_check_extension(arg);
+	case KVM_CREATE_VM:
+		return lhv_create_vm(arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		return arg ? -EINVAL : 2 * PAGE_SIZE;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations lhv_dev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = lhv_dev_ioctl,
+	.compat_ioctl = lhv_dev_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice lhv_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = LHV_DEVICE_NAME,
+	.fops = &lhv_dev_fops,
+	.mode = 0600,
+};
+
+static const struct lhv_arch_ops *lhv_pick_backend(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(lhv_backends); i++)
+		if (lhv_backends[i]->hardware_supported())
+			return lhv_backends[i];
+	return NULL;
+}
+
+static int __init lhv_init(void)
+{
+	int r;
+
+	lhv_ops = lhv_pick_backend();
+	if (!lhv_ops) {
+		pr_err("lhv: no usable VMX or SVM on this CPU\n");
+		return -ENODEV;
+	}
+	r = lhv_ops->hardware_setup();
+	if (r)
+		return r;
+
+	r = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "lhv:online",
+			      lhv_cpu_online, lhv_cpu_offline);
+	if (r < 0) {
+		/* -EBUSY: another hypervisor owns the hardware. */
+		goto err_unsetup;
+	}
+	lhv_cpuhp_state = r;
+	register_syscore_ops(&lhv_syscore_ops);
+	register_reboot_notifier(&lhv_reboot_nb);
+	cpu_emergency_register_virt_callback(lhv_emergency_disable);
+
+	r = misc_register(&lhv_misc);
+	if (r)
+		goto err_unregister_cpu;
+	pr_info("lhv: %s backend ready, /dev/%s\n", lhv_ops->name,
+		LHV_DEVICE_NAME);
+	return 0;
+
+err_unregister_cpu:
+	cpu_emergency_unregister_virt_callback(lhv_emergency_disable);
+	unregister_reboot_notifier(&lhv_reboot_nb);
+	unregister_syscore_ops(&lhv_syscore_ops);
+	cpuhp_remove_state(lhv_cpuhp_state);
+err_unsetup:
+	lhv_ops->hardware_unsetup();
+	return r;
+}
+
+static void __exit lhv_exit(void)
+{
+	misc_deregister(&lhv_misc);
+	cpu_emergency_unregister_virt_callback(lhv_emergency_disable);
+	unregister_reboot_notifier(&lhv_reboot_nb);
+	unregister_syscore_ops(&lhv_syscore_ops);
+	cpuhp_remove_state(lhv_cpuhp_state);
+	lhv_ops->hardware_unsetup();
+	pr_info("lhv: unloaded\n");
+}
+
+module_init(lhv_init);
+module_exit(lhv_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("lhv: a light hypervisor speaking the KVM API");

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmod/run.c - KVM_RUN: the run loop and the vendor-neutral exit handlers.
+ * The backend turns a hardware exit into a struct lhv_exit; here it is
+ * either handled in the kernel (CPUID, MSRs, nested page faults, host
+ * interrupts) and the guest re-entered, or handed to userspace through
+ * struct kvm_run.  The loop leaves for userspace only when it must: an exit
+ * userspace handles, a pending signal, or immediate_exit.
+ */
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/percpu.h>
+#include <asm/msr-index.h>
+#include <asm/nospec-branch.h>
+#include <asm/fpu/api.h>
+#include <asm/debugreg.h>
+
+#include "lhv.h"
+
+/* The last vCPU that ran on each host CPU: an IBPB separates guests. */
+static DEFINE_PER_CPU(struct lhv_vcpu *, lhv_last_vcpu);
+
+/* Return values of exit handlers. */
+#define LHV_RESUME	1	/* re-enter the guest */
+#define LHV_USER	0	/* kvm_run is filled: return to userspace */
+
+void lhv_skip_insn(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
+{
+	vcpu->regs[LHV_RIP] += exit->insn_len;
+}
+
+static int lhv_internal_error(struct lhv_vcpu *vcpu, u32 suberror,
+			      const struct lhv_exit *exit)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = 4;
+	run->internal.data[0] = exit->raw;
+	run->internal.data[1] = exit->info1;
+	run->internal.data[2] = exit->info2;
+	run->internal.data[3] = vcpu->cpu;
+	return LHV_USER;
+}
+
+static int lhv_handle_io(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
+{
+	struct kvm_run *run = vcpu->run;
+	u8 *data = page_address(vcpu->run_pages[1]);
+
+	/* String I/O needs the guest page-table walker: not yet. */
+	if (exit->io.string)
+		return lhv_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					  exit);
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = exit->io.in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = exit->io.size;
+	run->io.port = exit->io.port;
+	run->io.count = 1;
+	run->io.data_offset = PAGE_SIZE;
+	if (!exit->io.in)
+		memcpy(data, &vcpu->regs[LHV_RAX], exit->io.size);
+	vcpu->io_pending = exit->io.in;
+	vcpu->io_size = exit->io.size;
+	vcpu->regs[LHV_RIP] = exit->io.next_rip;
+	return LHV_USER;
+}
+
+/* Finish an IN that userspace has answered in the data page. */
+static void lhv_complete_io(struct lhv_vcpu *vcpu)
+{
+	const u8 *data = page_address(vcpu->run_pages[1]);
+	u64 *rax = &vcpu->regs[LHV_RAX];
+
+	switch (vcpu->io_size) {
+	case 1:
+		*rax = (*rax & ~0xffULL) | data[0];
+		break;
+	case 2:
+		*rax = (*rax & ~0xffffULL) | *(const u16 *)data;
+		break;
+	case 4:
+		/* A 32-bit destination zero-extends (SDM 3.4.1.1). */
+		*rax = *(const u32 *)data;
+		break;
+	}
+	vcpu->io_pending = false;
+}
+
+static int lhv_handle_cpuid(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
+{
+	u32 a, b, c, d;
+
+	lhv_cpuid_lookup(vcpu, vcpu->regs[LHV_RAX], vcpu->regs[LHV_RCX],
+			 &a, &b, &c, &d);
+	vcpu->regs[LHV_RAX] = a;
+	vcpu->regs[LHV_RBX] = b;
+	vcpu->regs[LHV_RCX] = c;
+	vcpu->regs[LHV_RDX] = d;
+	lhv_skip_insn(vcpu, exit);
+	return LHV_RESUME;
+}
+
+static int lhv_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data)
+{
+	int r = lhv_ops->get_msr(vcpu, index, data);
+
+	if (r != -ENOENT)
+		return r;
+	switch (index) {
+	case MSR_IA32_TSC:
+		*data = rdtsc();
+		return 0;
+	case MSR_IA32_APICBASE:
+		*data = vcpu->apic_base;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*data = vcpu->misc_enable;
+		return 0;
+	case MSR_MTRRcap:
+		*data = 0;
+		return 0;
+	case MSR_MTRRdefType:
+		*data = vcpu->mtrr_def_type;
+		return 0;
+	case 0x200 ... 0x20f:
+		*data = vcpu->mtrr_var[index - 0x200];
+		return 0;
+	case MSR_IA32_UCODE_REV:
+	case MSR_IA32_PLATFORM_ID:
+		*data = 0;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int lhv_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
+{
+	int r = lhv_ops->set_msr(vcpu, index, data);
+
+	if (r != -ENOENT)
+		return r;
+	switch (index) {
+	case MSR_IA32_APICBASE:
+		vcpu->apic_base = data;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		vcpu->misc_enable = data;
+		return 0;
+	case MSR_MTRRdefType:
+		vcpu->mtrr_def_type = data;
+		return 0;
+	case 0x200 ... 0x20f:
+		vcpu->mtrr_var[index - 0x200] = data;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int lhv_handle_msr(struct lhv_vcpu *vcpu, const struct lhv_exit *exit,
+			  bool write)
+{
+	u32 index = vcpu->regs[LHV_RCX];
+	u64 data;
+	int r;
+
+	if (write) {
+		data = (vcpu->regs[LHV_RDX] << 32) |
+		       (u32)vcpu->regs[LHV_RAX];
+		r = lhv_set_msr(vcpu, index, data);
+	} else {
+		r = lhv_get_msr(vcpu, index, &data);
+		if (!r) {
+			vcpu->regs[LHV_RAX] = (u32)data;
+			vcpu->regs[LHV_RDX] = data >> 32;
+		}
+	}
+	if (r) {
+		lhv_ops->queue_exception(vcpu, 13, true, 0);	/* #GP(0) */
+		return LHV_RESUME;
+	}
+	lhv_skip_insn(vcpu, exit);
+	return LHV_RESUME;
+}
+
+static int lhv_handle_npf(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
+{
+	struct lhv_vm *vm = vcpu->vm;
+	const struct lhv_memslot *slot;
+	u64 gpa = exit->npf.gpa;
+	int r;
+
+	slot = lhv_slot_by_gfn(srcu_dereference(vm->slots, &vm->srcu),
+			       gpa >> PAGE_SHIFT);
+	if (!slot || (exit->npf.write && (slot->flags & KVM_MEM_READONLY)) ||
+	    exit->npf.present) {
+		/* MMIO: needs the instruction emulator, not there yet. */
+		return lhv_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					  exit);
+	}
+	r = lhv_mmu_map(&vm->mmu, slot, gpa, exit->npf.write);
+	if (r == -ENOMEM || r == -EINTR || r == -EAGAIN)
+		return r;
+	if (r) {
+		/* The user mapping behind the slot is gone. */
+		return -EFAULT;
+	}
+	return LHV_RESUME;
+}
+
+static int lhv_handle_exit(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
+{
+	struct kvm_run *run = vcpu->run;
+
+	switch (exit->reason) {
+	case LHV_EXIT_NONE:
+		return LHV_RESUME;
+	case LHV_EXIT_IO:
+		return lhv_handle_io(vcpu, exit);
+	case LHV_EXIT_HLT:
+		lhv_skip_insn(vcpu, exit);
+		run->exit_reason = KVM_EXIT_HLT;
+		return LHV_USER;
+	case LHV_EXIT_CPUID:
+		return lhv_handle_cpuid(vcpu, exit);
+	case LHV_EXIT_RDMSR:
+		return lhv_handle_msr(vcpu, exit, false);
+	case LHV_EXIT_WRMSR:
+		return lhv_handle_msr(vcpu, exit, true);
+	case LHV_EXIT_NPF:
+		return lhv_handle_npf(vcpu, exit);
+	case LHV_EXIT_SHUTDOWN:
+		run->exit_reason = KVM_EXIT_SHUTDOWN;
+		return LHV_USER;
+	case LHV_EXIT_FAIL_ENTRY:
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = exit->raw;
+		run->fail_entry.cpu = vcpu->cpu;
+		return LHV_USER;
+	case LHV_EXIT_UD:
+	case LHV_EXIT_XSETBV:
+		lhv_ops->queue_exception(vcpu, 6, false, 0);	/* #UD */
+		return LHV_RESUME;
+	default:
+		return lhv_internal_error(vcpu,
+				KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+				exit);
+	}
+}
+
+/*
+ * One trip into the guest.  Interrupts are off from the last check of
+ * pending work until the guest exits, so a kick (IPI) or a host interrupt
+ * arriving in between makes the guest exit at once instead of being lost.
+ */
+static int lhv_enter_guest(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
+{
+	int cpu, r;
+
+	preempt_disable();
+	cpu = smp_processor_id();
+	if (this_cpu_read(lhv_last_vcpu) != vcpu || vcpu->cpu != cpu) {
+		/* Another guest (or none) ran here: no shared predictions. */
+		indirect_branch_prediction_barrier();
+		this_cpu_write(lhv_last_vcpu, vcpu);
+		lhv_ops->vcpu_load(vcpu, cpu);
+		WRITE_ONCE(vcpu->cpu, cpu);
+	}
+
+	local_irq_disable();
+	WRITE_ONCE(vcpu->mode, LHV_MODE_IN_GUEST);
+	smp_mb();
+	if (need_resched() || signal_pending(current)) {
+		WRITE_ONCE(vcpu->mode, LHV_MODE_OUTSIDE);
+		local_irq_enable();
+		preempt_enable();
+		return 1;	/* nothing ran: let the loop look again */
+	}
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+
+	r = lhv_ops->vcpu_run(vcpu, exit);
+	WRITE_ONCE(vcpu->mode, LHV_MODE_OUTSIDE);
+	vcpu->stats.entries++;
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	local_irq_enable();
+	preempt_enable();
+	return r;
+}
+
+int lhv_vcpu_run(struct lhv_vcpu *vcpu)
+{
+	struct lhv_vm *vm = vcpu->vm;
+	struct kvm_run *run = vcpu->run;
+	struct lhv_exit exit;
+	int r, idx;
+
+	vcpu->stats.runs++;
+	if (vcpu->io_pending)
+		lhv_complete_io(vcpu);
+	if (READ_ONCE(run->immediate_exit)) {
+		run->exit_reason = KVM_EXIT_INTR;
+		return -EINTR;
+	}
+
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+
+		idx = srcu_read_lock(&vm->srcu);
+		memset(&exit, 0, sizeof(exit));
+		r = lhv_enter_guest(vcpu, &exit);
+		if (r > 0) {
+			srcu_read_unlock(&vm->srcu, idx);
+			continue;
+		}
+		if (r < 0) {
+			/* The hardware refused: the VM is unusable. */
+			srcu_read_unlock(&vm->srcu, idx);
+			run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+			run->fail_entry.hardware_entry_failure_reason = r;
+			run->fail_entry.cpu = vcpu->cpu;
+			r = 0;
+			break;
+		}
+		vcpu->stats.exits[min_t(u32, exit.reason, LHV_EXIT_NR - 1)]++;
+		r = lhv_handle_exit(vcpu, &exit);
+		srcu_read_unlock(&vm->srcu, idx);
+		if (r <= 0)
+			break;
+	}
+	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	if (r == LHV_USER)
+		vcpu->stats.user_exits++;
+	return r;
+}

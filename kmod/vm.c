@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmod/vm.c - the VM object and its fd: creation, KVM_CHECK_EXTENSION,
+ * KVM_SET_USER_MEMORY_REGION (memslot add/move/delete with the NPT/EPT
+ * zap and TLB shootdown that deletion needs), KVM_CREATE_VCPU, teardown.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <asm/pgtable.h>
+
+#include "lhv.h"
+
+/* Memslot flags that work today (KVM_MEM_READONLY needs MMIO exits). */
+#define LHV_MEM_FLAGS	0
+
+static atomic_t lhv_vm_ids = ATOMIC_INIT(0);
+
+long lhv_check_extension(long ext)
+{
+	switch (ext) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_SET_TSS_ADDR:
+		return 1;
+	case KVM_CAP_NR_VCPUS:
+	case KVM_CAP_MAX_VCPUS:
+		return LHV_MAX_VCPUS;
+	case KVM_CAP_MAX_VCPU_ID:
+		return LHV_MAX_VCPU_ID;
+	case KVM_CAP_NR_MEMSLOTS:
+		return LHV_MAX_MEMSLOTS;
+	case KVM_CAP_MULTI_ADDRESS_SPACE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void lhv_vm_free(struct lhv_vm *vm)
+{
+	lhv_ops->vm_destroy(vm);
+	lhv_mmu_destroy(&vm->mmu);
+	kvfree(rcu_dereference_protected(vm->slots, true));
+	cleanup_srcu_struct(&vm->srcu);
+	mmdrop(vm->mm);
+	kvfree(vm);
+	module_put(THIS_MODULE);
+}
+
+void lhv_vm_put(struct lhv_vm *vm)
+{
+	if (refcount_dec_and_test(&vm->users))
+		lhv_vm_free(vm);
+}
+
+static void lhv_kick_ipi(void *unused)
+{
+	/* The IPI itself makes the guest exit: nothing to do. */
+}
+
+/* Make every vCPU that is in guest mode exit once. */
+void lhv_vm_kick_all(struct lhv_vm *vm)
+{
+	int i, me = get_cpu();
+
+	for (i = 0; i < READ_ONCE(vm->nr_vcpus); i++) {
+		struct lhv_vcpu *vcpu = READ_ONCE(vm->vcpus[i]);
+		int cpu;
+
+		if (!vcpu)
+			continue;
+		lhv_vcpu_request(vcpu, LHV_REQ_TLB_FLUSH);
+		smp_mb__after_atomic();
+		cpu = READ_ONCE(vcpu->cpu);
+		if (READ_ONCE(vcpu->mode) == LHV_MODE_IN_GUEST && cpu != me &&
+		    cpu >= 0)
+			smp_call_function_single(cpu, lhv_kick_ipi, NULL, 0);
+	}
+	put_cpu();
+}
+
+static int lhv_set_memory_region(struct lhv_vm *vm,
+				 struct kvm_userspace_memory_region *mem)
+{
+	struct lhv_memslots *old, *new;
+	const struct lhv_memslot *gone = NULL;
+	struct lhv_unpin_batch *batch = NULL;
+	enum lhv_slot_change change;
+	int r;
+
+	if (mem->memory_size &&
+	    !access_ok((void __user *)(unsigned long)mem->userspace_addr,
+		       mem->memory_size))
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	old = rcu_dereference_protected(vm->slots, lockdep_is_held(&vm->lock));
+	r = lhv_slot_check(old, mem, LHV_MEM_FLAGS, &change);
+	if (r || change == LHV_SLOT_NOP)
+		goto out_unlock;
+
+	new = kvmalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new) {
+		r = -ENOMEM;
+		goto out_unlock;
+	}
+	lhv_slots_apply(new, old, mem, change);
+	rcu_assign_pointer(vm->slots, new);
+	/* After this no fault handler can still map from the old slot. */
+	synchronize_srcu_expedited(&vm->srcu);
+
+	if (change != LHV_SLOT_CREATE)
+		gone = lhv_slot_by_id(old, mem->slot & 0xffff);
+	if (gone) {
+		r = lhv_mmu_zap(&vm->mmu, gone->base_gfn, gone->npages,
+				&batch);
+		/* Stale TLB entries die at each vCPU's next entry. */
+		lhv_vm_kick_all(vm);
+		synchronize_srcu_expedited(&vm->srcu);
+		lhv_mmu_unpin(batch);
+		if (WARN_ON_ONCE(r)) {
+			/* Out of memory mid-zap: keep the old layout. */
+			rcu_assign_pointer(vm->slots, old);
+			synchronize_srcu_expedited(&vm->srcu);
+			kvfree(new);
+			goto out_unlock;
+		}
+	}
+	kvfree(old);
+out_unlock:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+static long lhv_vm_ioctl(struct file *filp, unsigned int ioctl,
+			 unsigned long arg)
+{
+	struct lhv_vm *vm = filp->private_data;
+	void __user *argp = (void __user *)arg;
+
+	if (vm->mm != current->mm)
+		return -EIO;
+
+	switch (ioctl) {
+	case KVM_SET_USER_MEMORY_REGION: {
+		struct kvm_userspace_memory_region mem;
+
+		if (copy_from_user(&mem, argp, sizeof(mem)))
+			return -EFAULT;
+		return lhv_set_memory_region(vm, &mem);
+	}
+	case KVM_CREATE_VCPU:
+		return lhv_create_vcpu(vm, arg);
+	case KVM_CHECK_EXTENSION:
+		return lhv_check_extension(arg);
+	case KVM_SET_TSS_ADDR:
+		/* Only VMX without unrestricted guest needs it: accepted. */
+		return arg > 0xffffffffUL - 3 * PAGE_SIZE ? -EINVAL : 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int lhv_vm_release(struct inode *inode, struct file *filp)
+{
+	lhv_vm_put(filp->private_data);
+	return 0;
+}
+
+struct file_operations lhv_vm_fops = {
+	.owner = THIS_MODULE,
+	.release = lhv_vm_release,
+	.unlocked_ioctl = lhv_vm_ioctl,
+	.compat_ioctl = lhv_vm_ioctl,
+	.llseek = noop_llseek,
+};
+
+static int lhv_mmu_levels(void)
+{
+	if (lhv_ops->mmu_format == LHV_MMU_NPT &&
+	    (native_read_cr4() & X86_CR4_LA57))
+		return 5;	/* NPT follows the host's paging depth */
+	return 4;
+}
+
+int lhv_create_vm(unsigned long type)
+{
+	struct lhv_memslots *slots;
+	struct lhv_vm *vm;
+	int r, fd;
+
+	if (type)
+		return -EINVAL;
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+
+	vm = kvzalloc(lhv_ops->vm_size, GFP_KERNEL_ACCOUNT);
+	if (!vm) {
+		r = -ENOMEM;
+		goto err_put_module;
+	}
+	refcount_set(&vm->users, 1);
+	mutex_init(&vm->lock);
+	vm->vm_id = atomic_inc_return(&lhv_vm_ids);
+	slots = kvzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	if (!slots) {
+		r = -ENOMEM;
+		goto err_free_vm;
+	}
+	RCU_INIT_POINTER(vm->slots, slots);
+	r = init_srcu_struct(&vm->srcu);
+	if (r)
+		goto err_free_slots;
+	r = lhv_mmu_init(&vm->mmu, lhv_ops->mmu_format, lhv_mmu_levels());
+	if (r)
+		goto err_cleanup_srcu;
+	r = lhv_ops->vm_init(vm);
+	if (r)
+		goto err_destroy_mmu;
+
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+	fd = anon_inode_getfd("lhv-vm", &lhv_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		r = fd;
+		goto err_drop_mm;
+	}
+	return fd;
+
+err_drop_mm:
+	mmdrop(vm->mm);
+	lhv_ops->vm_destroy(vm);
+err_destroy_mmu:
+	lhv_mmu_destroy(&vm->mmu);
+err_cleanup_srcu:
+	cleanup_srcu_struct(&vm->srcu);
+err_free_slots:
+	kvfree(slots);
+err_free_vm:
+	kvfree(vm);
+err_put_module:
+	module_put(THIS_MODULE);
+	return r;
+}

@@ -1,0 +1,675 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * svm/svm.c - the AMD SVM backend: probing, per-CPU enable (EFER.SVME and
+ * the host save area), the VMCB of each vCPU (reset state, intercepts,
+ * nested paging), ASIDs, guest register state through the KVM ABI, and
+ * turning #VMEXITs into struct lhv_exit.  Works without NRIP-save and
+ * decode assists (QEMU's TCG has neither): instruction lengths are known
+ * per exit, and IOIO gives the next RIP in EXITINFO2.
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <asm/cpufeature.h>
+#include <asm/debugreg.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/io.h>
+
+#include "svm.h"
+
+#define MSR_VM_CR_SVMDIS	BIT_ULL(4)
+#define CPUID_SVM_NRIPS		BIT(3)
+
+static bool svm_has_nrips __ro_after_init;
+static u32 svm_max_asid __ro_after_init;
+static void *svm_msrpm __ro_after_init;	/* shared by every vCPU */
+static void *svm_iopm __ro_after_init;
+
+struct svm_cpu {
+	struct page *hsave;		/* VM_HSAVE_PA: VMRUN's host state */
+	struct page *host_vmcb;		/* VMSAVE/VMLOAD of host state */
+	u64 asid_gen;
+	u32 next_asid;
+};
+static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
+
+static bool svm_hardware_supported(void)
+{
+	u32 eax, ebx, ecx, edx;
+	u64 vm_cr;
+	bool ok = true;
+
+	if (boot_cpu_data.x86_vendor != X86_VENDOR_AMD &&
+	    boot_cpu_data.x86_vendor != X86_VENDOR_HYGON)
+		return false;
+	if (!boot_cpu_has(X86_FEATURE_SVM)) {
+		pr_info("lhv: svm: CPUID reports no SVM\n");
+		return false;
+	}
+	if (!rdmsrl_safe(MSR_VM_CR, &vm_cr) && (vm_cr & MSR_VM_CR_SVMDIS)) {
+		pr_info("lhv: svm: SVM disabled by firmware (VM_CR.SVMDIS)\n");
+		return false;
+	}
+	cpuid(0x8000000a, &eax, &ebx, &ecx, &edx);
+	if (!(edx & BIT(0))) {
+		pr_info("lhv: svm: missing nested paging (NPT)\n");
+		ok = false;
+	}
+	if (ebx < 2) {
+		pr_info("lhv: svm: too few ASIDs (%u)\n", ebx);
+		ok = false;
+	}
+	if (!ok)
+		return false;
+	svm_has_nrips = edx & CPUID_SVM_NRIPS;
+	svm_max_asid = ebx - 1;
+	if (!svm_has_nrips)
+		pr_info("lhv: svm: no NRIP-save, using known instruction lengths\n");
+	return true;
+}
+
+/* Clear the read and write intercept bits of @msr in the permission map. */
+static void svm_msrpm_allow(u32 msr)
+{
+	u32 base, off;
+	u8 *map = svm_msrpm;
+
+	if (msr < 0x2000)
+		base = 0;
+	else if (msr - 0xc0000000 < 0x2000)
+		base = 0x800, msr -= 0xc0000000;
+	else if (msr - 0xc0010000 < 0x2000)
+		base = 0x1000, msr -= 0xc0010000;
+	else
+		return;
+	off = base + msr / 4;
+	map[off] &= ~(3 << ((msr % 4) * 2));
+}
+
+static void svm_free_cpu_pages(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sc = per_cpu_ptr(&svm_cpu, cpu);
+
+		if (sc->hsave)
+			__free_page(sc->hsave);
+		if (sc->host_vmcb)
+			__free_page(sc->host_vmcb);
+		sc->hsave = NULL;
+		sc->host_vmcb = NULL;
+	}
+}
+
+static int svm_hardware_setup(void)
+{
+	int cpu;
+
+	svm_msrpm = (void *)__get_free_pages(GFP_KERNEL, 1);
+	svm_iopm = (void *)__get_free_pages(GFP_KERNEL, 2);
+	if (!svm_msrpm || !svm_iopm)
+		goto err_free;
+	/* Intercept every port and MSR, then let through the MSRs that
+	 * VMLOAD/VMSAVE switch anyway (APM 15.5.2).
+	 */
+	memset(svm_msrpm, 0xff, 2 * PAGE_SIZE);
+	memset(svm_iopm, 0xff, 4 * PAGE_SIZE);
+	svm_msrpm_allow(MSR_FS_BASE);
+	svm_msrpm_allow(MSR_GS_BASE);
+	svm_msrpm_allow(MSR_KERNEL_GS_BASE);
+	svm_msrpm_allow(MSR_STAR);
+	svm_msrpm_allow(MSR_LSTAR);
+	svm_msrpm_allow(MSR_CSTAR);
+	svm_msrpm_allow(MSR_SYSCALL_MASK);
+	svm_msrpm_allow(MSR_IA32_SYSENTER_CS);
+	svm_msrpm_allow(MSR_IA32_SYSENTER_ESP);
+	svm_msrpm_allow(MSR_IA32_SYSENTER_EIP);
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sc = per_cpu_ptr(&svm_cpu, cpu);
+
+		sc->hsave = alloc_pages_node(cpu_to_node(cpu),
+					     GFP_KERNEL | __GFP_ZERO, 0);
+		sc->host_vmcb = alloc_pages_node(cpu_to_node(cpu),
+						 GFP_KERNEL | __GFP_ZERO, 0);
+		if (!sc->hsave || !sc->host_vmcb)
+			goto err_free;
+		sc->asid_gen = 1;
+		sc->next_asid = 1;
+	}
+	return 0;
+
+err_free:
+	svm_free_cpu_pages();
+	free_pages((unsigned long)svm_iopm, 2);
+	free_pages((unsigned long)svm_msrpm, 1);
+	return -ENOMEM;
+}
+
+static void svm_hardware_unsetup(void)
+{
+	svm_free_cpu_pages();
+	free_pages((unsigned long)svm_iopm, 2);
+	free_pages((unsigned long)svm_msrpm, 1);
+}
+
+static int svm_cpu_enable(void)
+{
+	struct svm_cpu *sc = this_cpu_ptr(&svm_cpu);
+	u64 efer;
+
+	rdmsrl(MSR_EFER, efer);
+	if (efer & EFER_SVME) {
+		/* Someone else (kvm-amd?) is using SVM: leave it alone. */
+		return -EBUSY;
+	}
+	wrmsrl(MSR_EFER, efer | EFER_SVME);
+	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(sc->hsave));
+	/* A new generation: no ASID may carry translations from before. */
+	sc->asid_gen++;
+	sc->next_asid = svm_max_asid + 1;
+	return 0;
+}
+
+static void svm_cpu_disable(void)
+{
+	u64 efer;
+
+	wrmsrl(MSR_VM_HSAVE_PA, 0);
+	rdmsrl(MSR_EFER, efer);
+	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+}
+
+static int svm_vm_init(struct lhv_vm *vm)
+{
+	return 0;
+}
+
+static void svm_vm_destroy(struct lhv_vm *vm)
+{
+}
+
+static void svm_set_seg(struct vmcb_seg *s, u16 sel, u64 base, u32 limit,
+			u16 attrib)
+{
+	s->selector = sel;
+	s->base = base;
+	s->limit = limit;
+	s->attrib = attrib;
+}
+
+/* Guest state as after INIT (SDM 9.1.1, APM 14.1.3), as KVM sets it. */
+static void svm_reset_save(struct lhv_svm_vcpu *svm)
+{
+	struct vmcb_save *s = &svm->vmcb->save;
+
+	memset(s, 0, sizeof(*s));
+	svm_set_seg(&s->cs, 0xf000, 0xffff0000, 0xffff, 0x9b);
+	svm_set_seg(&s->ds, 0, 0, 0xffff, 0x93);
+	s->es = s->ds;
+	s->ss = s->ds;
+	s->fs = s->ds;
+	s->gs = s->ds;
+	svm_set_seg(&s->gdtr, 0, 0, 0xffff, 0);
+	s->idtr = s->gdtr;
+	svm_set_seg(&s->ldtr, 0, 0, 0xffff, 0x82);
+	svm_set_seg(&s->tr, 0, 0, 0xffff, 0x8b);
+	s->cr0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
+	s->efer = EFER_SVME;	/* VMRUN requires it; the guest never sees it */
+	s->dr6 = 0xffff0ff0ULL;
+	s->dr7 = 0x400ULL;
+	s->g_pat = svm->vcpu.pat;
+}
+
+static int svm_vcpu_create(struct lhv_vcpu *vcpu)
+{
+	struct lhv_svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control *c;
+	struct page *page;
+
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		return -ENOMEM;
+	svm->vmcb = page_address(page);
+	svm->vmcb_pa = page_to_phys(page);
+
+	c = &svm->vmcb->control;
+	c->intercept_dr = SVM_DR_INTERCEPTS;
+	c->intercept1 = SVM_I1_INTR | SVM_I1_NMI | SVM_I1_SMI | SVM_I1_CPUID |
+			SVM_I1_HLT | SVM_I1_INVLPGA | SVM_I1_IOIO |
+			SVM_I1_MSR | SVM_I1_SHUTDOWN;
+	c->intercept2 = SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD |
+			SVM_I2_VMSAVE | SVM_I2_STGI | SVM_I2_CLGI |
+			SVM_I2_SKINIT | SVM_I2_MONITOR | SVM_I2_MWAIT |
+			SVM_I2_MWAIT_COND | SVM_I2_XSETBV;
+	c->iopm_pa = virt_to_phys(svm_iopm);
+	c->msrpm_pa = virt_to_phys(svm_msrpm);
+	c->int_ctl = SVM_INT_CTL_V_INTR_MASKING;
+	c->np_ctl = SVM_NP_ENABLE;
+	c->n_cr3 = lhv_mmu_root_pa(&vcpu->vm->mmu);
+	svm_reset_save(svm);
+	return 0;
+}
+
+static void svm_vcpu_free(struct lhv_vcpu *vcpu)
+{
+	struct lhv_svm_vcpu *svm = to_svm(vcpu);
+
+	if (svm->vmcb)
+		free_page((unsigned long)svm->vmcb);
+}
+
+static void svm_vcpu_load(struct lhv_vcpu *vcpu, int cpu)
+{
+	/* A new CPU means a new ASID there: see svm_assign_asid(). */
+	to_svm(vcpu)->asid_gen = 0;
+}
+
+static void svm_vcpu_put(struct lhv_vcpu *vcpu)
+{
+}
+
+/*
+ * ASIDs are handed out per CPU in generations; when a CPU runs out, its
+ * generation moves on and the whole TLB is flushed once (APM 15.16).
+ */
+static void svm_assign_asid(struct lhv_svm_vcpu *svm, struct svm_cpu *sc)
+{
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	if (svm->asid_gen == sc->asid_gen)
+		return;
+	if (sc->next_asid > svm_max_asid) {
+		sc->asid_gen++;
+		sc->next_asid = 1;
+		c->tlb_control = SVM_TLB_FLUSH_ALL;
+	}
+	svm->asid = sc->next_asid++;
+	svm->asid_gen = sc->asid_gen;
+	c->asid = svm->asid;
+}
+
+static u8 svm_insn_len(struct lhv_svm_vcpu *svm, u8 known)
+{
+	if (svm_has_nrips && svm->vmcb->control.next_rip)
+		return svm->vmcb->control.next_rip - svm->vmcb->save.rip;
+	return known;
+}
+
+/*
+ * The guest touched DR0-DR3: from now on they are switched around every
+ * VMRUN and no longer intercepted; the instruction is simply restarted.
+ */
+static void svm_take_dr(struct lhv_svm_vcpu *svm)
+{
+	svm->guest_owns_dr = true;
+	svm->vmcb->control.intercept_dr = 0;
+}
+
+static void svm_decode_exit(struct lhv_svm_vcpu *svm, struct lhv_exit *exit)
+{
+	struct vmcb_control *c = &svm->vmcb->control;
+	u64 code = c->exit_code;
+
+	exit->raw = code;
+	exit->info1 = c->exit_info1;
+	exit->info2 = c->exit_info2;
+
+	switch (code) {
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+	case SVM_EXIT_INIT:
+		exit->reason = LHV_EXIT_NONE;
+		break;
+	case SVM_EXIT_IOIO:
+		exit->reason = LHV_EXIT_IO;
+		exit->io.port = c->exit_info1 >> 16;
+		exit->io.in = c->exit_info1 & SVM_IO_IN;
+		exit->io.string = c->exit_info1 & SVM_IO_STR;
+		exit->io.rep = c->exit_info1 & SVM_IO_REP;
+		/* SZ8, SZ16, SZ32 are bits 4, 5, 6: one of them is set. */
+		exit->io.size = (c->exit_info1 & BIT(6)) ? 4 :
+				(c->exit_info1 & BIT(5)) ? 2 : 1;
+		exit->io.next_rip = c->exit_info2;
+		break;
+	case SVM_EXIT_HLT:
+		exit->reason = LHV_EXIT_HLT;
+		exit->insn_len = svm_insn_len(svm, 1);
+		break;
+	case SVM_EXIT_CPUID:
+		exit->reason = LHV_EXIT_CPUID;
+		exit->insn_len = svm_insn_len(svm, 2);
+		break;
+	case SVM_EXIT_MSR:
+		exit->reason = c->exit_info1 ? LHV_EXIT_WRMSR : LHV_EXIT_RDMSR;
+		exit->insn_len = svm_insn_len(svm, 2);
+		break;
+	case SVM_EXIT_NPF:
+		exit->reason = LHV_EXIT_NPF;
+		exit->npf.gpa = c->exit_info2;
+		exit->npf.write = c->exit_info1 & SVM_NPF_W;
+		exit->npf.fetch = c->exit_info1 & SVM_NPF_ID;
+		exit->npf.present = c->exit_info1 & SVM_NPF_P;
+		break;
+	case SVM_EXIT_SHUTDOWN:
+		exit->reason = LHV_EXIT_SHUTDOWN;
+		break;
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_VMRUN ... SVM_EXIT_SKINIT:
+	case SVM_EXIT_MONITOR ... SVM_EXIT_MWAIT_COND:
+		exit->reason = LHV_EXIT_UD;
+		break;
+	case SVM_EXIT_XSETBV:
+		exit->reason = LHV_EXIT_XSETBV;
+		break;
+	case SVM_EXIT_DR0_READ ... SVM_EXIT_DR15_WRITE:
+		svm_take_dr(svm);
+		exit->reason = LHV_EXIT_NONE;
+		break;
+	case SVM_EXIT_INVALID:
+		exit->reason = LHV_EXIT_FAIL_ENTRY;
+		break;
+	default:
+		exit->reason = LHV_EXIT_UNKNOWN;
+		break;
+	}
+}
+
+/*
+ * An event whose delivery the exit interrupted (EXITINTINFO) is injected
+ * again on the next entry (APM 15.7.2).  Software interrupts are not:
+ * RIP still points at the INTn, which simply runs again.
+ */
+static void svm_requeue_event(struct vmcb_control *c)
+{
+	u64 ev = c->exit_int_info;
+
+	c->event_inj = 0;
+	if ((ev & SVM_EV_VALID) &&
+	    (ev & SVM_EV_TYPE_MASK) != SVM_EV_TYPE_SOFT)
+		c->event_inj = ev;
+}
+
+static int svm_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
+{
+	struct lhv_svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	struct svm_cpu *sc = this_cpu_ptr(&svm_cpu);
+
+	svm_assign_asid(svm, sc);
+	if (lhv_vcpu_check_request(vcpu, LHV_REQ_TLB_FLUSH))
+		vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
+
+	vmcb->save.rax = vcpu->regs[LHV_RAX];
+	vmcb->save.rsp = vcpu->regs[LHV_RSP];
+	vmcb->save.rip = vcpu->regs[LHV_RIP];
+	vmcb->save.rflags = vcpu->regs[LHV_RFLAGS];
+
+	if (svm->guest_owns_dr) {
+		set_debugreg(svm->dr[0], 0);
+		set_debugreg(svm->dr[1], 1);
+		set_debugreg(svm->dr[2], 2);
+		set_debugreg(svm->dr[3], 3);
+	}
+
+	lhv_svm_enter(vcpu->regs, svm->vmcb_pa, page_to_phys(sc->host_vmcb));
+
+	if (svm->guest_owns_dr) {
+		get_debugreg(svm->dr[0], 0);
+		get_debugreg(svm->dr[1], 1);
+		get_debugreg(svm->dr[2], 2);
+		get_debugreg(svm->dr[3], 3);
+	}
+	vmcb->control.tlb_control = 0;
+	vcpu->regs[LHV_RAX] = vmcb->save.rax;
+	vcpu->regs[LHV_RSP] = vmcb->save.rsp;
+	vcpu->regs[LHV_RIP] = vmcb->save.rip;
+	vcpu->regs[LHV_RFLAGS] = vmcb->save.rflags;
+
+	svm_requeue_event(&vmcb->control);
+	svm_decode_exit(svm, exit);
+	return 0;
+}
+
+static void svm_seg_to_kvm(const struct vmcb_seg *s, struct kvm_segment *k)
+{
+	k->selector = s->selector;
+	k->base = s->base;
+	k->limit = s->limit;
+	k->type = s->attrib & 0xf;
+	k->s = (s->attrib >> 4) & 1;
+	k->dpl = (s->attrib >> 5) & 3;
+	k->present = (s->attrib >> 7) & 1;
+	k->avl = (s->attrib >> 8) & 1;
+	k->l = (s->attrib >> 9) & 1;
+	k->db = (s->attrib >> 10) & 1;
+	k->g = (s->attrib >> 11) & 1;
+	k->unusable = !k->present;
+}
+
+static void svm_seg_from_kvm(struct vmcb_seg *s, const struct kvm_segment *k)
+{
+	s->selector = k->selector;
+	s->base = k->base;
+	s->limit = k->limit;
+	s->attrib = 0;
+	if (k->unusable || !k->present)
+		return;
+	s->attrib = (k->type & 0xf) | (k->s & 1) << 4 | (k->dpl & 3) << 5 |
+		    1 << 7 | (k->avl & 1) << 8 | (k->l & 1) << 9 |
+		    (k->db & 1) << 10 | (k->g & 1) << 11;
+}
+
+static void svm_get_sregs(struct lhv_vcpu *vcpu, struct kvm_sregs *sr)
+{
+	struct vmcb_save *s = &to_svm(vcpu)->vmcb->save;
+
+	svm_seg_to_kvm(&s->cs, &sr->cs);
+	svm_seg_to_kvm(&s->ds, &sr->ds);
+	svm_seg_to_kvm(&s->es, &sr->es);
+	svm_seg_to_kvm(&s->fs, &sr->fs);
+	svm_seg_to_kvm(&s->gs, &sr->gs);
+	svm_seg_to_kvm(&s->ss, &sr->ss);
+	svm_seg_to_kvm(&s->tr, &sr->tr);
+	svm_seg_to_kvm(&s->ldtr, &sr->ldt);
+	/* TR is always usable (SDM 26.3.1.2); its busy type is kept. */
+	sr->tr.unusable = 0;
+	sr->gdt.base = s->gdtr.base;
+	sr->gdt.limit = s->gdtr.limit;
+	sr->idt.base = s->idtr.base;
+	sr->idt.limit = s->idtr.limit;
+	sr->cr0 = s->cr0;
+	sr->cr2 = s->cr2;
+	sr->cr3 = s->cr3;
+	sr->cr4 = s->cr4;
+	sr->cr8 = to_svm(vcpu)->vmcb->control.int_ctl & 0xf;
+	sr->efer = s->efer & ~EFER_SVME;
+}
+
+#define SVM_EFER_OK	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
+#define SVM_CR4_OK	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
+			 X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | \
+			 X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | \
+			 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+
+static u64 svm_cr4_allowed(void)
+{
+	u64 ok = SVM_CR4_OK;
+
+	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
+		ok |= X86_CR4_FSGSBASE;
+	if (boot_cpu_has(X86_FEATURE_SMEP))
+		ok |= X86_CR4_SMEP;
+	if (boot_cpu_has(X86_FEATURE_SMAP))
+		ok |= X86_CR4_SMAP;
+	return ok;
+}
+
+/* The consistency checks of KVM_SET_SREGS and of VMRUN (APM 15.5.1). */
+static bool svm_sregs_valid(const struct kvm_sregs *sr)
+{
+	bool lme_pg = (sr->efer & EFER_LME) && (sr->cr0 & X86_CR0_PG);
+
+	if (sr->efer & ~SVM_EFER_OK)
+		return false;
+	if (sr->cr0 >> 32 || sr->cr4 & ~svm_cr4_allowed())
+		return false;
+	if ((sr->cr0 & X86_CR0_PG) && !(sr->cr0 & X86_CR0_PE))
+		return false;
+	if ((sr->cr0 & X86_CR0_NW) && !(sr->cr0 & X86_CR0_CD))
+		return false;
+	if (lme_pg) {
+		if (!(sr->cr4 & X86_CR4_PAE) || !(sr->efer & EFER_LMA))
+			return false;
+		if (sr->cr3 >> 52)
+			return false;
+		if (sr->cs.l && sr->cs.db)
+			return false;
+	} else if (sr->efer & EFER_LMA) {
+		return false;
+	}
+	return true;
+}
+
+static int svm_set_sregs(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr)
+{
+	struct lhv_svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save *s = &svm->vmcb->save;
+
+	if (!svm_sregs_valid(sr))
+		return -EINVAL;
+
+	svm_seg_from_kvm(&s->cs, &sr->cs);
+	svm_seg_from_kvm(&s->ds, &sr->ds);
+	svm_seg_from_kvm(&s->es, &sr->es);
+	svm_seg_from_kvm(&s->fs, &sr->fs);
+	svm_seg_from_kvm(&s->gs, &sr->gs);
+	svm_seg_from_kvm(&s->ss, &sr->ss);
+	svm_seg_from_kvm(&s->tr, &sr->tr);
+	svm_seg_from_kvm(&s->ldtr, &sr->ldt);
+	s->gdtr.base = sr->gdt.base;
+	s->gdtr.limit = sr->gdt.limit;
+	s->idtr.base = sr->idt.base;
+	s->idtr.limit = sr->idt.limit;
+	s->cr0 = sr->cr0;
+	s->cr2 = sr->cr2;
+	s->cr3 = sr->cr3;
+	s->cr4 = sr->cr4;
+	s->efer = sr->efer | EFER_SVME;
+	s->cpl = (sr->cr0 & X86_CR0_PE) ? sr->ss.dpl : 0;
+	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl & ~0xfu) |
+				     (sr->cr8 & 0xf);
+	/* New paging state: no stale guest translations. */
+	svm->vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
+	return 0;
+}
+
+static int svm_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data)
+{
+	struct vmcb_save *s = &to_svm(vcpu)->vmcb->save;
+
+	switch (index) {
+	case MSR_EFER:
+		*data = s->efer & ~EFER_SVME;
+		return 0;
+	case MSR_IA32_CR_PAT:
+		*data = s->g_pat;
+		return 0;
+	case MSR_VM_CR:
+		*data = MSR_VM_CR_SVMDIS;	/* no nested SVM */
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static bool svm_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (8 * i);
+
+		/* Types 0, 1, 4, 5, 6, 7 (SDM 13.12.2). */
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
+static int svm_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
+{
+	struct lhv_svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_save *s = &svm->vmcb->save;
+
+	switch (index) {
+	case MSR_EFER:
+		if (data & ~(SVM_EFER_OK & ~EFER_LMA))
+			return -EINVAL;
+		/* LME may not change while paging is on (APM 14.6.1). */
+		if ((s->cr0 & X86_CR0_PG) &&
+		    ((data ^ s->efer) & EFER_LME))
+			return -EINVAL;
+		s->efer = data | EFER_SVME | (s->efer & EFER_LMA);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!svm_pat_valid(data))
+			return -EINVAL;
+		s->g_pat = data;
+		vcpu->pat = data;
+		return 0;
+	case MSR_VM_CR:
+	case MSR_VM_HSAVE_PA:
+		return -EINVAL;
+	}
+	return -ENOENT;
+}
+
+static void svm_queue_exception(struct lhv_vcpu *vcpu, u8 vector,
+				bool has_error, u32 error_code)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+
+	c->event_inj = vector | SVM_EV_TYPE_EXC | SVM_EV_VALID |
+		       (has_error ? SVM_EV_ERR_VALID |
+				    (u64)error_code << 32 : 0);
+}
+
+static u64 svm_get_cr0(struct lhv_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->save.cr0;
+}
+
+static u64 svm_get_efer(struct lhv_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->save.efer & ~EFER_SVME;
+}
+
+const struct lhv_arch_ops lhv_svm_ops = {
+	.name = "svm",
+	.vm_size = sizeof(struct lhv_vm),
+	.vcpu_size = sizeof(struct lhv_svm_vcpu),
+	.mmu_format = LHV_MMU_NPT,
+	.hardware_supported = svm_hardware_supported,
+	.hardware_setup = svm_hardware_setup,
+	.hardware_unsetup = svm_hardware_unsetup,
+	.cpu_enable = svm_cpu_enable,
+	.cpu_disable = svm_cpu_disable,
+	.vm_init = svm_vm_init,
+	.vm_destroy = svm_vm_destroy,
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_free = svm_vcpu_free,
+	.vcpu_load = svm_vcpu_load,
+	.vcpu_put = svm_vcpu_put,
+	.vcpu_run = svm_vcpu_run,
+	.get_sregs = svm_get_sregs,
+	.set_sregs = svm_set_sregs,
+	.get_msr = svm_get_msr,
+	.set_msr = svm_set_msr,
+	.queue_exception = svm_queue_exception,
+	.get_cr0 = svm_get_cr0,
+	.get_efer = svm_get_efer,
+};
