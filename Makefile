@@ -28,9 +28,9 @@ export SRC BUILD KDIR KVER
 
 .PHONY: all module userspace selftests unit check check-run demo bench fuzz \
 	lab-svm lab-vmx clean deps checkpatch \
-	demo-run
+	demo-run bench-tool
 
-all: module userspace selftests
+all: module userspace selftests bench-tool
 
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "no kernel headers: set KDIR (apt-get install linux-headers-amd64)"; exit 1; }
@@ -41,6 +41,10 @@ userspace:
 
 selftests:
 	$(MAKE) -C selftests O=$(BUILD)
+
+# lhv-bench, the benchmark that lab/bench.sh runs inside the lab host.
+bench-tool:
+	$(MAKE) -C bench O=$(BUILD)
 
 # Host unit tests of the pure-C parts (MMU formats, memslots, decoder ...).
 unit:
@@ -74,9 +78,12 @@ demo:
 demo-run:
 	@bash lab/demo.sh
 
+# A build failure does not stop it: lab/bench.sh builds lhv-bench itself and
+# reports lhv as FAILED when lhv.ko is missing, so KVM's column still comes.
 bench:
 	@bash lab/deps.sh
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all || \
+		echo "make bench: 'make all' failed; benchmarking what exists" >&2
 	@bash lab/bench.sh
 
 fuzz:

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lab/bench.sh - make bench: lhv against kvm-amd in instruction counts.
+#
+# Boots the SVM lab host (QEMU TCG, -icount shift=0,sleep=off: the lab
+# host's TSC counts instructions) twice from a small initramfs of its own
+# ($BUILD/bench/): once loading kvm-amd and running lhv-bench on /dev/kvm,
+# once loading lhv.ko and running it on /dev/lhv.  One boot per target, so
+# that neither's numbers depend on what the other did (or a crash of lhv).
+# Prints one table (case, lhv, kvm, lhv/kvm) and writes it as JSON.
+#
+# Environment: SRC, BUILD, KVER (lab/lib.sh); BENCH_JSON (default
+# $SRC/bench/results.json); BENCH_ARGS (extra lhv-bench options, e.g.
+# "--smoke" or "--case pio_user"); BENCH_TARGETS (default "kvm lhv");
+# BENCH_TIMEOUT (seconds per boot, default 600).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<USAGE
+usage: lab/bench.sh
+Boot the QEMU SVM lab host under icount, run lhv-bench on kvm-amd and on
+lhv, print case / lhv / kvm / lhv/kvm and write JSON (\$BENCH_JSON, default
+bench/results.json).  Env: BENCH_ARGS, BENCH_TARGETS, BENCH_TIMEOUT.
+USAGE
+}
+case "${1:-}" in
+-h|--help) usage; exit 0 ;;
+"") ;;
+*) usage >&2; exit 2 ;;
+esac
+
+lab_env
+lab_need_kernel
+BDIR=$BUILD/bench
+JSON=${BENCH_JSON:-$SRC/bench/results.json}
+TARGETS=${BENCH_TARGETS:-kvm lhv}
+TMO=${BENCH_TIMEOUT:-600}
+mkdir -p "$BDIR"
+
+make -s -C "$SRC/bench" O="$BUILD"
+
+# ---- initramfs ---------------------------------------------------------
+root=$BDIR/root
+rm -rf "$root"
+mkdir -p "$root"/{bin,proc,sys,dev,tmp,modules}
+cp /bin/busybox "$root/bin/busybox"
+for a in sh mount insmod rmmod poweroff cat echo sleep; do
+	ln -s busybox "$root/bin/$a"
+done
+cp "$BUILD/lhv-bench" "$root/bin/lhv-bench"
+
+# the kvm-amd chain in dependency order, uncompressed
+declare -A seen=()
+mod_order() {
+	local d
+	[[ -n "${seen[$1]:-}" ]] && return
+	seen[$1]=1
+	for d in $(modinfo -k "$KVER" -F depends "$1" | tr , ' '); do
+		mod_order "$d"
+	done
+	echo "$1"
+}
+for m in $(mod_order kvm-amd); do
+	f=$(modinfo -k "$KVER" -F filename "$m")
+	n=$(basename "$f"); n=${n%.xz}; n=${n%.zst}; n=${n%.gz}
+	case "$f" in
+	*.xz) xz -dc "$f" >"$root/modules/$n" ;;
+	*.zst) zstd -qdc "$f" >"$root/modules/$n" ;;
+	*.gz) gzip -dc "$f" >"$root/modules/$n" ;;
+	*) cp "$f" "$root/modules/$n" ;;
+	esac
+	echo "$n" >>"$root/modules/order"
+done
+if [[ -f "$SRC/lhv.ko" ]]; then
+	cp "$SRC/lhv.ko" "$root/lhv.ko"
+else
+	echo "bench: no $SRC/lhv.ko (make module failed?): lhv column FAILED" >&2
+fi
+echo "${BENCH_ARGS:-}" >"$root/bench.args"
+
+cat >"$root/init" <<'INIT'
+#!/bin/sh
+# /init of the bench lab host: load one target, run lhv-bench, power off.
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+t=kvm
+for a in $(cat /proc/cmdline); do
+	case "$a" in lhvbench.target=*) t=${a#*=} ;; esac
+done
+ok=1
+if [ "$t" = lhv ]; then
+	dev=/dev/lhv
+	[ -f /lhv.ko ] && insmod /lhv.ko || ok=0
+else
+	dev=/dev/kvm
+	for m in $(cat /modules/order); do
+		insmod /modules/$m || ok=0
+	done
+fi
+if [ $ok = 1 ]; then
+	echo "@@BENCH $t BEGIN"
+	lhv-bench --dev $dev $(cat /bench.args)
+	echo "@@BENCH $t END $?"
+else
+	echo "@@BENCH $t LOADFAIL"
+fi
+poweroff -f
+INIT
+chmod 755 "$root/init"
+find "$root" -exec touch -h -d @0 {} +
+(cd "$root" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+	cpio -o -H newc --reproducible -R 0:0 2>/dev/null) >"$BDIR/initramfs.cpio"
+
+# ---- boots ---------------------------------------------------------------
+boot() {
+	local t=$1 log=$BDIR/serial-$1.log rc=0
+	echo "bench: booting the lab host for $t (log $log)" >&2
+	lab_locked timeout "$TMO" qemu-system-x86_64 -accel tcg \
+		-cpu qemu64,+svm,+npt -icount shift=0,sleep=off \
+		-rtc base=2020-01-01T00:00:00,clock=vm \
+		-m 1024 -smp 1 -display none -nodefaults -serial stdio \
+		-no-reboot -kernel "$LAB_KERNEL" -initrd "$BDIR/initramfs.cpio" \
+		-append "console=ttyS0 quiet panic=-1 lhvbench.target=$t" \
+		</dev/null >"$log" 2>&1 || rc=$?
+	[[ $rc = 0 ]] || echo "bench: $t boot: qemu exit status $rc" >&2
+	tr -d '\r' <"$log" >"$log.txt"
+}
+for t in $TARGETS; do
+	boot "$t"
+done
+
+# ---- table and JSON ------------------------------------------------------
+for t in kvm lhv; do
+	[[ -f $BDIR/serial-$t.log.txt ]] || : >"$BDIR/serial-$t.log.txt"
+done
+awk -v json="$JSON" -v kver="$KVER" -v targets="$TARGETS" '
+BEGIN { nt = split(targets, tt, " "); for (i = 1; i <= nt; i++) booted[tt[i]] = 1 }
+# state per target: "" never ran, LOADFAIL, RAN (BEGIN seen), END rc
+FILENAME ~ /serial-kvm/ { t = "kvm" }
+FILENAME ~ /serial-lhv/ { t = "lhv" }
+/^@@BENCH / {
+	if ($3 == "BEGIN") { in_run[t] = 1; st[t] = "RAN" }
+	else if ($3 == "END") { in_run[t] = 0; st[t] = "END"; rc[t] = $4 }
+	else if ($3 == "LOADFAIL") st[t] = "LOADFAIL"
+	next
+}
+in_run[t] && /^case [a-z0-9_]+ ([0-9.]+|n\/a|FAILED) [0-9]+$/ {
+	if (!($2 in known)) { known[$2] = 1; order[++n] = $2 }
+	v[t, $2] = $3; it[t, $2] = $4
+}
+function cell(t, c) {
+	if ((t, c) in v) return v[t, c]
+	if (!(t in booted)) return "n/a"	# target not run
+	return "FAILED"				# no load, crash, hang
+}
+function iters(c) {
+	if (("kvm", c) in it) return it["kvm", c]
+	if (("lhv", c) in it) return it["lhv", c]
+	return "null"
+}
+function num(s) { return s ~ /^[0-9.]+$/ }
+function jv(s) { return num(s) ? s : "null" }
+function js(s) { return num(s) ? "\"ok\"" : "\"" s "\"" }
+END {
+	if (n == 0) {	# nothing ran at all: still list the known cases
+		split("floor pio_user mmio_user cpuid_kernel cpuid_kernel_guest hlt_wake vm_lifecycle memslot_churn linux_boot", d, " ")
+		for (i = 1; i in d; i++) order[++n] = d[i]
+	}
+	printf "\nmake bench: instructions per operation (QEMU TCG, icount, kernel %s)\n", kver
+	printf "%-20s %12s %12s %8s\n", "case", "lhv", "kvm", "lhv/kvm"
+	printf "{\n  \"unit\": \"instructions (TSC ticks under QEMU -icount shift=0)\",\n" > json
+	printf "  \"kernel\": \"%s\",\n  \"lhv_status\": \"%s\",\n  \"kvm_status\": \"%s\",\n  \"cases\": [", kver, st["lhv"] == "END" ? "exit " rc["lhv"] : (!("lhv" in booted) ? "not run" : (st["lhv"] == "" ? "no output" : st["lhv"])), st["kvm"] == "END" ? "exit " rc["kvm"] : (!("kvm" in booted) ? "not run" : (st["kvm"] == "" ? "no output" : st["kvm"])) > json
+	for (i = 1; i <= n; i++) {
+		c = order[i]; a = cell("lhv", c); b = cell("kvm", c)
+		r = (num(a) && num(b) && b > 0) ? sprintf("%.2f", a / b) : "n/a"
+		printf "%-20s %12s %12s %8s\n", c, a, b, r
+		printf "%s\n    {\"case\": \"%s\", \"lhv\": %s, \"kvm\": %s, \"lhv_kvm\": %s, \"lhv_status\": %s, \"kvm_status\": %s, \"iters\": %s}", (i > 1) ? "," : "", c, jv(a), jv(b), jv(r), js(a), js(b), iters(c) > json
+	}
+	printf "\n  ]\n}\n" > json
+	for (t in booted) if (st[t] != "END") printf "note: %s did not finish (%s): see its serial log\n", t, st[t] == "" ? "no output" : st[t]
+}' "$BDIR/serial-kvm.log.txt" "$BDIR/serial-lhv.log.txt"
+echo "bench: JSON in $JSON; serial logs in $BDIR/serial-*.log"
