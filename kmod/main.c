@@ -127,7 +127,8 @@ static long lhv_dev_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : 2 * PAGE_SIZE;
 	default:
-		return -ENOTTY;
+		/* What KVM answers for an unknown system ioctl. */
+		return -EINVAL;
 	}
 }
 

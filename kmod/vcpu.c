@@ -75,6 +75,8 @@ static long lhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 
 	if (vcpu->vm->mm != current->mm)
 		return -EIO;
+	if (_IOC_TYPE(ioctl) != KVMIO && _IOC_TYPE(ioctl) != LHVIO)
+		return -EINVAL;
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 
@@ -125,7 +127,7 @@ static long lhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		    -EFAULT : 0;
 		break;
 	default:
-		r = -ENOTTY;
+		r = -EINVAL;	/* as KVM answers on a vCPU fd */
 		break;
 	}
 	mutex_unlock(&vcpu->mutex);
