@@ -648,7 +648,7 @@ static int emul_linear(struct emul *e, unsigned int seg, u64 ea,
 		       unsigned int bytes, u64 *la)
 {
 	const struct lhv_emul_ctx *ctx = e->ctx;
-	unsigned int va_bits = ctx->va_bits ? ctx->va_bits : 48;
+	unsigned int va_bits = ctx->va_bits == 57 ? 57 : 48;
 
 	if (seg >= LHV_NR_SEGS)
 		return LHV_EMUL_UNSUPPORTED;
@@ -659,8 +659,7 @@ static int emul_linear(struct emul *e, unsigned int seg, u64 ea,
 	*la = ea;
 	if (seg == LHV_SEG_FS || seg == LHV_SEG_GS)
 		*la += ctx->seg_base[seg];
-	if (va_bits > 64 || va_bits < 32 || !canonical(*la, va_bits) ||
-	    !canonical(*la + bytes - 1, va_bits))
+	if (!canonical(*la, va_bits) || !canonical(*la + bytes - 1, va_bits))
 		return emul_fault(e, seg == LHV_SEG_SS ? VEC_SS : VEC_GP, true);
 	return 0;
 }
@@ -824,27 +823,36 @@ static void set_flags(struct emul *e, u64 mask, u64 fl)
  * the op-size word at ea + op_bytes * (offset SAR log2(bits)), the offset
  * being signed; an immediate offset is taken modulo the operand width.
  * CF gets the old bit; OF/SF/AF/PF are undefined (left alone), ZF is kept.
+ * bt_ea() moves ea to the word holding the bit.
  */
+static u64 bt_ea(struct emul *e, u64 ea)
+{
+	const struct lhv_insn *in = e->in;
+	unsigned int bytes = in->op_bytes;
+	unsigned int shift = bytes == 2 ? 4 : bytes == 4 ? 5 : 6;
+	u64 off;
+
+	if (in->kind != LHV_INSN_BT)
+		return ea;
+	off = sext(reg_read(e, in->reg, bytes), bytes);
+	/* Arithmetic shift of a two's-complement u64. */
+	if (off & (1ULL << 63))
+		return ea + ~(~off >> shift) * bytes;
+	return ea + (off >> shift) * bytes;
+}
+
 static int emul_bt(struct emul *e, u64 ea)
 {
 	const struct lhv_insn *in = e->in;
 	unsigned int bytes = in->op_bytes, bits = bytes * 8;
-	unsigned int shift = bytes == 2 ? 4 : bytes == 4 ? 5 : 6;
 	u64 off, la, val, bit;
 	int ret;
 
-	if (in->kind == LHV_INSN_BT_IMM) {
+	if (in->kind == LHV_INSN_BT_IMM)
 		off = in->imm & (bits - 1);
-	} else {
-		off = sext(reg_read(e, in->reg, bytes), bytes);
-		/* Arithmetic shift of a two's-complement u64. */
-		if (off & (1ULL << 63))
-			ea += ~(~off >> shift) * bytes;
-		else
-			ea += (off >> shift) * bytes;
-		off &= bits - 1;
-	}
-	ea &= size_mask(in->addr_bytes);
+	else
+		off = reg_read(e, in->reg, bytes) & (bits - 1);
+	ea = bt_ea(e, ea) & size_mask(in->addr_bytes);
 	ret = emul_linear(e, in->mem.seg, ea, bytes, &la);
 	if (!ret)
 		ret = mem_read(e, la, bytes, &val);
@@ -1113,10 +1121,10 @@ int lhv_emul_mem_gva(const struct lhv_insn *in, struct lhv_emul_ctx *ctx,
 		}
 	} else if (in->has_mem) {
 		seg = in->mem.seg;
-		ea = emul_ea(&e);
+		ea = bt_ea(&e, emul_ea(&e));
 	} else {
 		return LHV_EMUL_UNSUPPORTED;
 	}
 	ea &= size_mask(in->addr_bytes);
-	return emul_linear(&e, seg, ea, in->op_bytes, gva);
+	return emul_linear(&e, seg, ea, in->src_bytes, gva);
 }

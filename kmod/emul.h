@@ -178,7 +178,7 @@ struct lhv_emul_ctx {
 	u64 rip;		/* in: the instruction's; out on DONE */
 	u64 rflags;		/* in; out on DONE */
 	u64 seg_base[LHV_NR_SEGS];	/* in: ES CS SS DS FS GS bases */
-	u8 va_bits;		/* in: 48 or 57 (LA57); 0 means 48 */
+	u8 va_bits;		/* in: 57 with CR4.LA57, else 48 (or 0) */
 
 	u8 nr_done;		/* in: accesses completed so far */
 	struct lhv_emul_access acc[LHV_EMUL_MAX_ACC];
@@ -200,8 +200,10 @@ struct lhv_emul_ctx {
 int lhv_emulate_mmio(const struct lhv_insn *insn, struct lhv_emul_ctx *ctx);
 
 /*
- * lhv_emul_mem_gva - linear address of insn's ModRM/moffs memory operand
- * (for string instructions: of the first access).  Returns 0, or
+ * lhv_emul_mem_gva - linear address of the first memory access insn makes
+ * (its ModRM/moffs operand, moved by the bit offset for BT with a register
+ * offset; rSI, or rDI for STOS, for string instructions), e.g. to check it
+ * against the faulting GPA before emulating.  Returns 0, or
  * LHV_EMUL_EXCEPTION with ctx->vector set, or LHV_EMUL_UNSUPPORTED.
  */
 int lhv_emul_mem_gva(const struct lhv_insn *insn, struct lhv_emul_ctx *ctx,

@@ -493,7 +493,7 @@ static int generate(const struct gspec *g, u8 *code, struct nstate *st)
 	if ((g->flags & G_LOCK) && rnd() % 2)
 		pfx[npfx++] = 0xf0;
 	if ((g->flags & G_STR) && rnd() % 2)
-		pfx[npfx++] = 0xf3;
+		pfx[npfx++] = rnd() % 4 ? 0xf3 : 0xf2;
 	for (i = npfx - 1; i > 0; i--) {
 		int j = rnd() % (i + 1);
 		u8 t = pfx[i];
