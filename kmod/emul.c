@@ -460,6 +460,22 @@ static int decode_opcode(struct dcursor *c, struct lhv_insn *in)
 		in->kind = LHV_INSN_MOVSX;
 		in->src_bytes = op == 0x0fbe ? 1 : 2;
 		break;
+	case 0x0fb0:
+	case 0x0fb1:
+		in->kind = LHV_INSN_CMPXCHG;
+		byte_op = op == 0x0fb0;
+		break;
+	case 0x0fc0:
+	case 0x0fc1:
+		in->kind = LHV_INSN_XADD;
+		byte_op = op == 0x0fc0;
+		break;
+	case 0x0fc3:
+		/* MOVNTI: 32/64-bit stores only; a hint lhv can ignore. */
+		if (in->op_bytes == 2)
+			return LHV_DECODE_UNSUPPORTED;
+		in->kind = LHV_INSN_MOV_STORE;
+		break;
 	case 0x0fa3:
 	case 0x0fab:
 	case 0x0fb3:
@@ -913,6 +929,37 @@ static int emul_mem(struct emul *e)
 			return ret;
 		reg_write(e, dst, n, a);
 		return 0;
+	case LHV_INSN_XADD:
+		/* XADD: mem <- mem + reg, reg <- old mem; flags of the add. */
+		ret = mem_read(e, la, n, &a);
+		if (ret)
+			return ret;
+		r = alu_add(a, reg_read(e, dst, n), 0, n, &fl);
+		ret = mem_write(e, la, n, r);
+		if (ret)
+			return ret;
+		reg_write(e, dst, n, a);
+		set_flags(e, FL_ARITH, fl);
+		return 0;
+	case LHV_INSN_CMPXCHG:
+		/*
+		 * CMPXCHG (SDM Vol. 2A): flags of CMP accumulator, mem; if
+		 * equal mem <- reg, else accumulator <- mem.  The destination
+		 * is written either way (with its own value on a mismatch),
+		 * as the processor does.
+		 */
+		ret = mem_read(e, la, n, &a);
+		if (ret)
+			return ret;
+		b = reg_read(e, GPR_RAX, n);
+		alu_sub(b, a, 0, n, &fl);
+		ret = mem_write(e, la, n, a == b ? reg_read(e, dst, n) : a);
+		if (ret)
+			return ret;
+		if (a != b)
+			reg_write(e, GPR_RAX, n, a);
+		set_flags(e, FL_ARITH, fl);
+		return 0;
 	default:
 		break;
 	}
@@ -1039,6 +1086,8 @@ static bool lock_allowed(const struct lhv_insn *in)
 	case LHV_INSN_INC:
 	case LHV_INSN_DEC:
 	case LHV_INSN_XCHG:
+	case LHV_INSN_XADD:
+	case LHV_INSN_CMPXCHG:
 		return true;
 	}
 	return false;

@@ -66,7 +66,7 @@ enum lhv_seg {
 enum lhv_insn_kind {
 	LHV_INSN_INVALID,
 	LHV_INSN_MOV_LOAD,	/* 8A 8B A0 A1: reg <- mem */
-	LHV_INSN_MOV_STORE,	/* 88 89 A2 A3: mem <- reg */
+	LHV_INSN_MOV_STORE,	/* 88 89 A2 A3, 0F C3 (MOVNTI): mem <- reg */
 	LHV_INSN_MOV_IMM,	/* C6 /0, C7 /0: mem <- imm */
 	LHV_INSN_MOVZX,		/* 0F B6, 0F B7 */
 	LHV_INSN_MOVSX,		/* 0F BE, 0F BF, 63 (MOVSXD) */
@@ -86,6 +86,8 @@ enum lhv_insn_kind {
 	LHV_INSN_MOVS,		/* A4 A5 */
 	LHV_INSN_STOS,		/* AA AB */
 	LHV_INSN_LODS,		/* AC AD */
+	LHV_INSN_CMPXCHG,	/* 0F B0, 0F B1 */
+	LHV_INSN_XADD,		/* 0F C0, 0F C1 */
 };
 
 /* insn->alu for the ALU kinds: the opcode's bits 5:3 (SDM Vol. 2 A.3). */

@@ -278,6 +278,7 @@ struct nstate {
 
 static u8 *code_page, *buf, *buf_native, *buf_init;
 static int insn_off;		/* where the instruction goes in code_page */
+static u64 gen_target;		/* the memory operand generate() chose */
 static sigjmp_buf fault_jmp;
 static volatile int fault_sig;
 
@@ -347,6 +348,7 @@ static void build_stub(const u8 *insn, int len)
 #define G_REGOP		0x0080	/* ModRM.reg is a register operand */
 #define G_IMM8		0x0100
 #define G_IMMZ		0x0200
+#define G_CMPX		0x0400	/* CMPXCHG: make RAX match memory half the time */
 
 struct gspec {
 	char name[24];
@@ -443,6 +445,11 @@ static void build_specs(void)
 		add_spec(name, 0x0fba, d, G_BT | G_IMM8 |
 			 (d > 4 ? G_LOCK : 0));
 	}
+	add_spec("cmpxchg Eb,Gb", 0x0fb0, -1, G_BYTE | G_LOCK | G_CMPX);
+	add_spec("cmpxchg Ev,Gv", 0x0fb1, -1, G_LOCK | G_CMPX);
+	add_spec("xadd Eb,Gb", 0x0fc0, -1, G_BYTE | G_LOCK);
+	add_spec("xadd Ev,Gv", 0x0fc1, -1, G_LOCK);
+	add_spec("movnti My,Gy", 0x0fc3, -1, G_NO66);
 	add_spec("movsb", 0xa4, -1, G_STR | G_BYTE);
 	add_spec("movs", 0xa5, -1, G_STR);
 	add_spec("stosb", 0xaa, -1, G_STR | G_BYTE);
@@ -478,6 +485,7 @@ static int generate(const struct gspec *g, u8 *code, struct nstate *st)
 	u8 rex = 0;
 	u64 target = (u64)(uintptr_t)buf + 0x6000 + rnd() % 0x4000;
 
+	gen_target = target;
 	for (i = 0; i < 16; i++)
 		st->regs[i] = rnd();
 	st->rflags = 0x2 | (rnd() & FL_STATUS);
@@ -690,6 +698,9 @@ static void run_spec(const struct gspec *g, int iters)
 		done++;
 		for (r = 0; r < BUF_SIZE; r += 8)
 			put(buf_init + r, rnd(), 8);
+		if ((g->flags & G_CMPX) && rnd() % 2)
+			put(buf_init + (gen_target - (u64)(uintptr_t)buf),
+			    init.regs[0], 8);
 		memcpy(buf, buf_init, BUF_SIZE);
 		build_stub(code, len);
 		nat = init;
