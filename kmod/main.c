@@ -22,9 +22,7 @@ const struct lhv_arch_ops *lhv_ops __ro_after_init;
 /* Backends in order of preference; the first whose probe succeeds wins. */
 static const struct lhv_arch_ops *const lhv_backends[] = {
 	&lhv_svm_ops,
-#ifdef CONFIG_LHV_VMX
 	&lhv_vmx_ops,
-#endif
 };
 
 static DEFINE_PER_CPU(bool, lhv_cpu_enabled);

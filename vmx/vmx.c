@@ -1,0 +1,914 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmx/vmx.c - the Intel VMX backend: probing the VMX capability MSRs,
+ * per-CPU VMXON/VMXOFF, the life of each vCPU's VMCS (VMCLEAR/VMPTRLD as
+ * it moves between host CPUs, controls, host state, EPT pointer, VPID)
+ * and one trip into the guest with everything VMX does not switch by
+ * itself switched by hand.  Guest register state, MSRs, event injection
+ * and exit decoding live in vmx_state.c; the entry itself in vmx_entry.S.
+ */
+#include <linux/kernel.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <asm/apic.h>
+#include <asm/cpu_entry_area.h>
+#include <asm/cpufeature.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/fsgsbase.h>
+#include <asm/mmu_context.h>
+#include <asm/msr.h>
+#include <asm/nospec-branch.h>
+#include <asm/perf_event.h>
+#include <asm/processor.h>
+#include <asm/segment.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+
+#include "vmx.h"
+
+struct vmx_caps vmx_caps __ro_after_init;
+static void *vmx_msr_bitmap __ro_after_init;	/* shared by every vCPU */
+static DEFINE_IDA(vmx_vpid_ida);
+
+/*
+ * Ticks of the VMX-preemption timer per entry.  Real CPUs exit on host
+ * interrupts whatever the guest's IF; Bochs does not while IF=0, so a
+ * guest spinning with interrupts off would never give the CPU back.  The
+ * timer (SDM 26.5.1) bounds every stay in the guest to about 2^22 TSC
+ * cycles, which costs a real CPU nothing worth measuring.
+ */
+#define VMX_TIMER_TSC_CYCLES	(1U << 22)
+
+/*
+ * struct vmx_cpu - per host CPU.  Touched only on that CPU, with
+ * interrupts off (IPIs from vmx_vmcs_unload() run there too).
+ */
+struct vmx_cpu {
+	void *vmxon_region;		/* one page, from hardware_setup */
+	bool vmxon;			/* in VMX operation */
+	struct lhv_vmx_vcpu *current_vmcs; /* after our last VMPTRLD */
+	struct list_head loaded;	/* VMCSes active on this CPU */
+	struct desc_ptr gdt, idt;	/* restored after every exit */
+	u64 star, lstar, cstar, sfmask;	/* the host's SYSCALL MSRs */
+};
+static DEFINE_PER_CPU(struct vmx_cpu, vmx_cpu);
+
+/* ---- Probe ---------------------------------------------------------- */
+
+struct vmx_feature {
+	u32 bit;
+	const char *name;
+};
+
+/*
+ * Fold the wanted control bits against a capability MSR (SDM A.3-A.5):
+ * its low half has the bits that must be 1, its high half those that
+ * may be 1.  Logs one line per required bit the CPU lacks and per bit
+ * lhv needs clear that the CPU forces on.
+ */
+static bool vmx_adjust(u32 msr, const char *what,
+		       const struct vmx_feature *req, int nreq,
+		       u32 optional, u32 forbidden, u32 *out)
+{
+	u32 must1, may1, val = 0;
+	bool ok = true;
+	u64 cap;
+	int i;
+
+	rdmsrl(msr, cap);
+	must1 = cap;
+	may1 = cap >> 32;
+	for (i = 0; i < nreq; i++) {
+		if (!(may1 & req[i].bit)) {
+			pr_info("lhv: vmx: missing %s (%s controls)\n",
+				req[i].name, what);
+			ok = false;
+		}
+		val |= req[i].bit;
+	}
+	if (must1 & forbidden) {
+		pr_info("lhv: vmx: %s controls %#x cannot be cleared\n", what,
+			must1 & forbidden);
+		ok = false;
+	}
+	*out = (val | (optional & may1) | must1) & ~forbidden;
+	return ok;
+}
+
+static const struct vmx_feature vmx_pin_req[] = {
+	{ PIN_EXT_INTR_EXITING, "external-interrupt exiting" },
+	{ PIN_NMI_EXITING, "NMI exiting" },
+};
+
+static const struct vmx_feature vmx_proc_req[] = {
+	{ PROC_HLT_EXITING, "HLT exiting" },
+	{ PROC_MWAIT_EXITING, "MWAIT exiting" },
+	{ PROC_RDPMC_EXITING, "RDPMC exiting" },
+	{ PROC_CR8_LOAD_EXITING, "CR8-load exiting" },
+	{ PROC_CR8_STORE_EXITING, "CR8-store exiting" },
+	{ PROC_MOV_DR_EXITING, "MOV-DR exiting" },
+	{ PROC_UNCOND_IO_EXITING, "unconditional I/O exiting" },
+	{ PROC_MSR_BITMAPS, "MSR bitmaps" },
+	{ PROC_MONITOR_EXITING, "MONITOR exiting" },
+	{ PROC_SECONDARY, "secondary controls" },
+};
+
+static const struct vmx_feature vmx_proc2_req[] = {
+	{ PROC2_EPT, "EPT" },
+	{ PROC2_VPID, "VPID" },
+	{ PROC2_UNRESTRICTED, "unrestricted guest" },
+};
+
+static const struct vmx_feature vmx_exit_req[] = {
+	{ EXIT_HOST_64, "host address-space size" },
+	{ EXIT_SAVE_PAT, "save IA32_PAT" },
+	{ EXIT_LOAD_PAT, "load IA32_PAT" },
+	{ EXIT_SAVE_EFER, "save IA32_EFER" },
+	{ EXIT_LOAD_EFER, "load IA32_EFER" },
+};
+
+static const struct vmx_feature vmx_entry_req[] = {
+	{ ENTRY_LOAD_PAT, "load IA32_PAT" },
+	{ ENTRY_LOAD_EFER, "load IA32_EFER" },
+	{ ENTRY_IA32E_GUEST, "IA-32e mode guest" },
+};
+
+static bool vmx_probe_controls(bool true_ctls)
+{
+	u32 proc_forbidden = PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING |
+			     PROC_INVLPG_EXITING | PROC_RDTSC_EXITING |
+			     PROC_TPR_SHADOW | PROC_IO_BITMAPS;
+	struct vmx_caps *c = &vmx_caps;
+	bool ok = true;
+
+	ok &= vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+				     MSR_IA32_VMX_PINBASED_CTLS,
+			 "pin-based", vmx_pin_req, ARRAY_SIZE(vmx_pin_req),
+			 PIN_PREEMPTION_TIMER, 0, &c->pin);
+	ok &= vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+				     MSR_IA32_VMX_PROCBASED_CTLS,
+			 "processor-based", vmx_proc_req,
+			 ARRAY_SIZE(vmx_proc_req), 0, proc_forbidden,
+			 &c->proc);
+	if (!ok)
+		return false;
+	ok &= vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2, "secondary",
+			 vmx_proc2_req, ARRAY_SIZE(vmx_proc2_req), 0,
+			 PROC2_RDTSCP | PROC2_INVPCID | PROC2_WBINVD_EXITING,
+			 &c->proc2);
+	ok &= vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+				     MSR_IA32_VMX_EXIT_CTLS,
+			 "VM-exit", vmx_exit_req, ARRAY_SIZE(vmx_exit_req),
+			 EXIT_SAVE_DEBUG,
+			 EXIT_ACK_INTR | EXIT_SAVE_PREEMPTION_TIMER, &c->exit);
+	/* IA-32e mode guest is required but set per guest (EFER.LMA). */
+	ok &= vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
+				     MSR_IA32_VMX_ENTRY_CTLS,
+			 "VM-entry", vmx_entry_req, ARRAY_SIZE(vmx_entry_req),
+			 ENTRY_LOAD_DEBUG, 0, &c->entry);
+	c->entry &= ~ENTRY_IA32E_GUEST;
+	c->has_timer = c->pin & PIN_PREEMPTION_TIMER;
+	return ok;
+}
+
+/* EPT and VPID capabilities (SDM A.10). */
+static bool vmx_probe_ept(void)
+{
+	static const struct { u64 bit; const char *name; } req[] = {
+		{ EPT_CAP_WALK4, "EPT 4-level page walk" },
+		{ EPT_CAP_WB, "EPT write-back memory type" },
+		{ EPT_CAP_INVEPT, "INVEPT" },
+		{ VPID_CAP_INVVPID, "INVVPID" },
+	};
+	u64 cap = vmx_caps.ept_vpid;
+	bool ok = true;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(req); i++) {
+		if (!(cap & req[i].bit)) {
+			pr_info("lhv: vmx: missing %s\n", req[i].name);
+			ok = false;
+		}
+	}
+	if (!(cap & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL))) {
+		pr_info("lhv: vmx: missing INVEPT single- or all-context\n");
+		ok = false;
+	}
+	if (!(cap & (VPID_CAP_INVVPID_SINGLE | VPID_CAP_INVVPID_ALL))) {
+		pr_info("lhv: vmx: missing INVVPID single- or all-context\n");
+		ok = false;
+	}
+	return ok;
+}
+
+static bool vmx_hardware_supported(void)
+{
+	struct vmx_caps *c = &vmx_caps;
+	u64 fc, basic, misc;
+	bool ok;
+
+	if (boot_cpu_data.x86_vendor != X86_VENDOR_INTEL)
+		return false;
+	/* The raw bit: Linux hides X86_FEATURE_VMX when firmware locks it off. */
+	if (!(cpuid_ecx(1) & BIT(5))) {
+		pr_info("lhv: vmx: CPUID reports no VMX\n");
+		return false;
+	}
+	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &fc)) {
+		pr_info("lhv: vmx: cannot read IA32_FEATURE_CONTROL\n");
+		return false;
+	}
+	/* SDM 24.7: VMXON needs lock and "VMX outside SMX" (bits 0, 2). */
+	if ((fc & FEAT_CTL_LOCKED) &&
+	    !(fc & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
+		pr_info("lhv: vmx: VMX disabled by firmware (IA32_FEATURE_CONTROL locked without VMX outside SMX)\n");
+		return false;
+	}
+
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
+	c->revision = VMX_BASIC_REVISION(basic);
+	ok = true;
+	if (VMX_BASIC_SIZE(basic) > PAGE_SIZE) {
+		pr_info("lhv: vmx: VMCS larger than a page\n");
+		ok = false;
+	}
+	if (basic & VMX_BASIC_32BIT_ADDR) {
+		pr_info("lhv: vmx: VMX structures limited to 32-bit addresses\n");
+		ok = false;
+	}
+	if (VMX_BASIC_MEMTYPE(basic) != VMX_MEMTYPE_WB) {
+		pr_info("lhv: vmx: VMCS memory type is not write-back\n");
+		ok = false;
+	}
+	ok &= vmx_probe_controls(basic & VMX_BASIC_TRUE_CONTROLS);
+	if (!ok)
+		return false;
+
+	rdmsrl(MSR_IA32_VMX_MISC, misc);
+	/* Unrestricted guest relies on exits recording EFER.LMA (A.6). */
+	if (!(misc & VMX_MISC_SAVES_LMA)) {
+		pr_info("lhv: vmx: VM exits do not save EFER.LMA\n");
+		ok = false;
+	}
+	c->timer_rate = VMX_MISC_TIMER_RATE(misc);
+	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, c->ept_vpid);
+	ok &= vmx_probe_ept();
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, c->cr0_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, c->cr0_fixed1);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, c->cr4_fixed0);
+	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, c->cr4_fixed1);
+	if (!ok)
+		return false;
+	if (!c->has_timer)
+		pr_info("lhv: vmx: no VMX-preemption timer (not needed on real CPUs)\n");
+	if (!(fc & FEAT_CTL_LOCKED))
+		pr_info("lhv: vmx: IA32_FEATURE_CONTROL unlocked: enabling VMX and locking it\n");
+	return true;
+}
+
+/* ---- Module setup, per-CPU enable ----------------------------------- */
+
+static void vmx_free_cpu_pages(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct vmx_cpu *vc = per_cpu_ptr(&vmx_cpu, cpu);
+
+		free_page((unsigned long)vc->vmxon_region);
+		vc->vmxon_region = NULL;
+	}
+}
+
+static int vmx_hardware_setup(void)
+{
+	int cpu;
+
+	vmx_msr_bitmap = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!vmx_msr_bitmap)
+		return -ENOMEM;
+	vmx_msr_bitmap_init(vmx_msr_bitmap);
+
+	for_each_possible_cpu(cpu) {
+		struct vmx_cpu *vc = per_cpu_ptr(&vmx_cpu, cpu);
+		struct page *page;
+
+		INIT_LIST_HEAD(&vc->loaded);
+		page = alloc_pages_node(cpu_to_node(cpu),
+					GFP_KERNEL | __GFP_ZERO, 0);
+		if (!page)
+			goto err_free;
+		vc->vmxon_region = page_address(page);
+	}
+	return 0;
+
+err_free:
+	vmx_free_cpu_pages();
+	free_page((unsigned long)vmx_msr_bitmap);
+	return -ENOMEM;
+}
+
+static void vmx_hardware_unsetup(void)
+{
+	vmx_free_cpu_pages();
+	free_page((unsigned long)vmx_msr_bitmap);
+}
+
+static bool vmx_fixed_ok(u64 val, u64 fixed0, u64 fixed1)
+{
+	return (val & fixed0) == fixed0 && !(val & ~fixed1);
+}
+
+static bool vmx_vmxon(u64 pa)
+{
+	asm goto("1: vmxon %0\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, %l[fail])
+		 : : "m" (pa) : "cc", "memory" : fail);
+	return true;
+fail:
+	return false;
+}
+
+static void vmx_vmxoff(void)
+{
+	asm goto("1: vmxoff\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : : "cc", "memory" : fault);
+	return;
+fault:
+	pr_warn("lhv: vmx: VMXOFF faulted\n");
+}
+
+/*
+ * Enter VMX operation on this CPU (SDM 24.7).  CR4.VMXE already set means
+ * another hypervisor (kvm-intel) is in VMX operation here: -EBUSY, and
+ * nothing of its state is touched.
+ */
+static int vmx_cpu_enable(void)
+{
+	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
+	u64 fc, cr0, cr4;
+
+	if ((cr4_read_shadow() | native_read_cr4()) & X86_CR4_VMXE)
+		return -EBUSY;
+	rdmsrl(MSR_IA32_FEAT_CTL, fc);
+	if (!(fc & FEAT_CTL_LOCKED)) {
+		wrmsrl(MSR_IA32_FEAT_CTL, fc | FEAT_CTL_LOCKED |
+		       FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX);
+	} else if (!(fc & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
+		pr_err("lhv: vmx: CPU %d: VMX disabled in IA32_FEATURE_CONTROL\n",
+		       smp_processor_id());
+		return -EIO;
+	}
+	/* SDM 24.8: CR0 and CR4 must honour the fixed bits in VMX operation. */
+	cr0 = native_read_cr0();
+	cr4 = cr4_read_shadow() | X86_CR4_VMXE;
+	if (!vmx_fixed_ok(cr0, vmx_caps.cr0_fixed0, vmx_caps.cr0_fixed1) ||
+	    !vmx_fixed_ok(cr4, vmx_caps.cr4_fixed0, vmx_caps.cr4_fixed1)) {
+		pr_err("lhv: vmx: CPU %d: CR0 %#llx or CR4 %#llx breaks the VMX fixed bits\n",
+		       smp_processor_id(), cr0, cr4);
+		return -EIO;
+	}
+
+	*(u32 *)vc->vmxon_region = vmx_caps.revision;
+	intel_pt_handle_vmx(1);
+	cr4_set_bits(X86_CR4_VMXE);
+	if (!vmx_vmxon(virt_to_phys(vc->vmxon_region))) {
+		cr4_clear_bits(X86_CR4_VMXE);
+		intel_pt_handle_vmx(0);
+		return -EBUSY;
+	}
+	vc->vmxon = true;
+	vc->current_vmcs = NULL;
+	/* Before any VM exit here: these are the real limits. */
+	native_store_gdt(&vc->gdt);
+	store_idt(&vc->idt);
+	rdmsrl(MSR_STAR, vc->star);
+	rdmsrl(MSR_LSTAR, vc->lstar);
+	rdmsrl(MSR_CSTAR, vc->cstar);
+	rdmsrl(MSR_SYSCALL_MASK, vc->sfmask);
+	return 0;
+}
+
+static void vmx_vmcs_clear_here(struct lhv_vmx_vcpu *vmx);
+
+/*
+ * Leave VMX operation.  VMCSes still active here are cleared first so
+ * their contents reach memory (SDM 24.11.1); their vCPUs load them again
+ * wherever they next run.  Also called from the crash path (NMI context).
+ */
+static void vmx_cpu_disable(void)
+{
+	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
+	struct lhv_vmx_vcpu *vmx, *tmp;
+	unsigned long flags;
+	bool was_on;
+
+	local_irq_save(flags);
+	was_on = vc->vmxon;
+	if (was_on) {
+		list_for_each_entry_safe(vmx, tmp, &vc->loaded, loaded_link)
+			vmx_vmcs_clear_here(vmx);
+		vmx_vmxoff();
+		vc->vmxon = false;
+	}
+	local_irq_restore(flags);
+	if (was_on) {
+		cr4_clear_bits(X86_CR4_VMXE);
+		intel_pt_handle_vmx(0);
+	}
+}
+
+static int vmx_vm_init(struct lhv_vm *vm)
+{
+	return 0;
+}
+
+static void vmx_vm_destroy(struct lhv_vm *vm)
+{
+}
+
+/* ---- VMCS residency -------------------------------------------------- */
+
+/* On the CPU the VMCS is active on, interrupts off. */
+static void vmx_vmcs_clear_here(struct lhv_vmx_vcpu *vmx)
+{
+	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
+
+	if (!vmx_vmclear(vmx->vmcs_pa))
+		WARN_ONCE(1, "lhv: vmx: VMCLEAR failed\n");
+	if (vc->current_vmcs == vmx)
+		vc->current_vmcs = NULL;
+	list_del_init(&vmx->loaded_link);
+	vmx->launched = false;
+	/* The owner may read this from another CPU once we are done. */
+	smp_store_release(&vmx->loaded_cpu, -1);
+}
+
+static void vmx_vmcs_clear_ipi(void *arg)
+{
+	struct lhv_vmx_vcpu *vmx = arg;
+
+	if (READ_ONCE(vmx->loaded_cpu) == smp_processor_id())
+		vmx_vmcs_clear_here(vmx);
+}
+
+/*
+ * Make the VMCS inactive wherever it is active.  Preemption may be off;
+ * interrupts must be on (smp_call_function_single waits).  A CPU that
+ * went offline meanwhile cleared it in vmx_cpu_disable().
+ */
+static void vmx_vmcs_unload(struct lhv_vmx_vcpu *vmx)
+{
+	int cpu = smp_load_acquire(&vmx->loaded_cpu);
+
+	if (cpu >= 0)
+		smp_call_function_single(cpu, vmx_vmcs_clear_ipi, vmx, 1);
+}
+
+/* Host state that differs between CPUs (SDM 26.2.3, 28.5). */
+static void vmx_write_host_cpu_state(struct vmx_cpu *vc, int cpu)
+{
+	u64 v;
+
+	vmcs_write(VMCS_HOST_CR0, native_read_cr0());
+	/* The TSS alias that TR points at, mapped in user page tables too. */
+	vmcs_write(VMCS_HOST_TR_BASE,
+		   (unsigned long)&get_cpu_entry_area(cpu)->tss.x86_tss);
+	vmcs_write(VMCS_HOST_GDTR_BASE, vc->gdt.address);
+	vmcs_write(VMCS_HOST_IDTR_BASE, vc->idt.address);
+	rdmsrl(MSR_GS_BASE, v);		/* this CPU's per-cpu base */
+	vmcs_write(VMCS_HOST_GS_BASE, v);
+	rdmsrl(MSR_IA32_SYSENTER_CS, v);
+	vmcs_write(VMCS_HOST_SYSENTER_CS, v);
+	rdmsrl(MSR_IA32_SYSENTER_ESP, v);
+	vmcs_write(VMCS_HOST_SYSENTER_ESP, v);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, v);
+	vmcs_write(VMCS_HOST_SYSENTER_EIP, v);
+}
+
+/*
+ * Make the VMCS current on this CPU (interrupts off, VMX on).  It must be
+ * active here already or nowhere.  Arriving on a CPU, the VMCS is
+ * VMCLEARed once more (harmless for an inactive VMCS, and it initialises
+ * a fresh one, SDM 24.11.3), and the TLB is flushed for its EPTP and VPID:
+ * translations cached here during an earlier stay, or by an earlier owner
+ * of the same VPID or EPT root, may be stale.
+ */
+static bool vmx_vmcs_load_here(struct lhv_vmx_vcpu *vmx)
+{
+	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
+	int cpu = smp_processor_id();
+
+	if (vmx->loaded_cpu == cpu) {
+		if (vc->current_vmcs != vmx) {
+			if (!vmx_vmptrld(vmx->vmcs_pa))
+				goto err;
+			vc->current_vmcs = vmx;
+		}
+		return true;
+	}
+	if (WARN_ON_ONCE(vmx->loaded_cpu >= 0))
+		return false;
+	if (!vmx_vmclear(vmx->vmcs_pa) || !vmx_vmptrld(vmx->vmcs_pa))
+		goto err;
+	vc->current_vmcs = vmx;
+	vmx->launched = false;
+	list_add(&vmx->loaded_link, &vc->loaded);
+	WRITE_ONCE(vmx->loaded_cpu, cpu);
+	vmx_write_host_cpu_state(vc, cpu);
+	vmx->flush_ept = true;
+	vmx->flush_vpid = true;
+	return true;
+err:
+	WARN_ONCE(1, "lhv: vmx: VMPTRLD failed on CPU %d\n", cpu);
+	vc->current_vmcs = NULL;
+	return false;
+}
+
+/* Preemption off, interrupts on: move the VMCS to this CPU. */
+static bool vmx_vmcs_acquire(struct lhv_vmx_vcpu *vmx, unsigned long *flags)
+{
+	int cpu = smp_processor_id();
+	int old = smp_load_acquire(&vmx->loaded_cpu);
+
+	if (old >= 0 && old != cpu)
+		smp_call_function_single(old, vmx_vmcs_clear_ipi, vmx, 1);
+	local_irq_save(*flags);
+	if (!this_cpu_read(vmx_cpu.vmxon) || !vmx_vmcs_load_here(vmx)) {
+		local_irq_restore(*flags);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * VMCS access outside vcpu_run (ioctls, exit handlers): the VMCS becomes
+ * current on this CPU, with interrupts off until vmx_vmcs_put().  The
+ * core's idea of where the vCPU is loaded follows, so that KVM_RUN on
+ * another CPU goes through vcpu_load again.  False: VMX is off here
+ * (reboot in progress); nothing is held.
+ */
+bool vmx_vmcs_get(struct lhv_vmx_vcpu *vmx, unsigned long *flags)
+{
+	int cpu = get_cpu();
+
+	if (!vmx_vmcs_acquire(vmx, flags)) {
+		put_cpu();
+		return false;
+	}
+	WRITE_ONCE(vmx->vcpu.cpu, cpu);
+	return true;
+}
+
+void vmx_vmcs_put(struct lhv_vmx_vcpu *vmx, unsigned long flags)
+{
+	local_irq_restore(flags);
+	put_cpu();
+}
+
+/* ---- vCPU ------------------------------------------------------------ */
+
+/* Controls and host state that never change (SDM 25.6-25.8, 26.2.2). */
+static void vmx_init_vmcs(struct lhv_vmx_vcpu *vmx)
+{
+	const struct vmx_caps *c = &vmx_caps;
+	u64 v;
+
+	vmcs_write(VMCS_PIN_CTLS, c->pin);
+	vmcs_write(VMCS_PROC_CTLS, c->proc);
+	vmcs_write(VMCS_PROC_CTLS2, c->proc2);
+	vmcs_write(VMCS_EXIT_CTLS, c->exit);
+	vmcs_write(VMCS_ENTRY_CTLS, c->entry);
+	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+	vmcs_write(VMCS_PF_ERR_MASK, 0);
+	vmcs_write(VMCS_PF_ERR_MATCH, 0);
+	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	vmcs_write(VMCS_MSR_BITMAP, virt_to_phys(vmx_msr_bitmap));
+	vmcs_write(VMCS_EPT_POINTER, vmx->eptp);
+	vmcs_write(VMCS_VPID, vmx->vpid);
+	if (c->has_timer)
+		vmcs_write(VMCS_PREEMPTION_TIMER,
+			   max(VMX_TIMER_TSC_CYCLES >> c->timer_rate, 1U));
+
+	/* Host selectors: RPL and TI must be 0 (SDM 26.2.3). */
+	vmcs_write(VMCS_HOST_CS_SEL, __KERNEL_CS);
+	vmcs_write(VMCS_HOST_SS_SEL, __KERNEL_DS);
+	vmcs_write(VMCS_HOST_DS_SEL, 0);
+	vmcs_write(VMCS_HOST_ES_SEL, 0);
+	vmcs_write(VMCS_HOST_FS_SEL, 0);
+	vmcs_write(VMCS_HOST_GS_SEL, 0);
+	vmcs_write(VMCS_HOST_TR_SEL, GDT_ENTRY_TSS * 8);
+	rdmsrl(MSR_EFER, v);
+	vmcs_write(VMCS_HOST_EFER, v);
+	rdmsrl(MSR_IA32_CR_PAT, v);
+	vmcs_write(VMCS_HOST_PAT, v);
+	vmcs_write(VMCS_HOST_RIP, (unsigned long)lhv_vmx_exit);
+	vmx->host_cr3 = __get_current_cr3_fast();
+	vmcs_write(VMCS_HOST_CR3, vmx->host_cr3);
+	vmx->host_cr4 = cr4_read_shadow();
+	vmcs_write(VMCS_HOST_CR4, vmx->host_cr4);
+	vmx->host_fs_base = x86_fsbase_read_cpu();
+	vmcs_write(VMCS_HOST_FS_BASE, vmx->host_fs_base);
+
+	vmx_init_vmcs_guest(vmx);
+}
+
+static int vmx_vcpu_create(struct lhv_vcpu *vcpu)
+{
+	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned long flags;
+	struct page *page;
+	int r;
+
+	vmx->loaded_cpu = -1;
+	INIT_LIST_HEAD(&vmx->loaded_link);
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		return -ENOMEM;
+	vmx->vmcs = page_address(page);
+	vmx->vmcs_pa = page_to_phys(page);
+	*(u32 *)vmx->vmcs = vmx_caps.revision;
+
+	/* VPID 0 is the host's (SDM 28.1). */
+	r = ida_alloc_range(&vmx_vpid_ida, 1, 0xffff, GFP_KERNEL);
+	if (r < 0)
+		goto err_free_vmcs;
+	vmx->vpid = r;
+	/* SDM 25.6.11: WB, 4-level walk, A/D flags when the CPU has them. */
+	vmx->eptp = lhv_mmu_root_pa(&vcpu->vm->mmu) | EPTP_WB | EPTP_WALK4;
+	if (vmx_caps.ept_vpid & EPT_CAP_AD)
+		vmx->eptp |= EPTP_AD;
+
+	if (!vmx_vmcs_get(vmx, &flags)) {
+		r = -EIO;
+		goto err_free_vpid;
+	}
+	vmx_init_vmcs(vmx);
+	vmx_vmcs_put(vmx, flags);
+	return 0;
+
+err_free_vpid:
+	ida_free(&vmx_vpid_ida, vmx->vpid);
+	vmx->vpid = 0;
+err_free_vmcs:
+	free_page((unsigned long)vmx->vmcs);
+	vmx->vmcs = NULL;
+	return r;
+}
+
+static void vmx_vcpu_free(struct lhv_vcpu *vcpu)
+{
+	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
+
+	if (!vmx->vmcs)
+		return;
+	vmx_vmcs_unload(vmx);
+	if (vmx->vpid)
+		ida_free(&vmx_vpid_ida, vmx->vpid);
+	free_page((unsigned long)vmx->vmcs);
+	vmx->vmcs = NULL;
+}
+
+/* Preemption off: the vCPU is about to run on @cpu. */
+static void vmx_vcpu_load(struct lhv_vcpu *vcpu, int cpu)
+{
+	unsigned long flags;
+
+	if (vmx_vmcs_acquire(to_vmx(vcpu), &flags))
+		local_irq_restore(flags);
+}
+
+static void vmx_vcpu_put(struct lhv_vcpu *vcpu)
+{
+}
+
+/* ---- One entry ------------------------------------------------------- */
+
+static void vmx_flush(struct lhv_vmx_vcpu *vmx)
+{
+	u64 cap = vmx_caps.ept_vpid;
+
+	if (vmx->flush_ept) {
+		if (cap & EPT_CAP_INVEPT_SINGLE)
+			vmx_invept(INVEPT_SINGLE, vmx->eptp);
+		else
+			vmx_invept(INVEPT_ALL, 0);
+		vmx->flush_ept = false;
+	}
+	if (vmx->flush_vpid) {
+		if (cap & VPID_CAP_INVVPID_SINGLE)
+			vmx_invvpid(INVVPID_SINGLE, vmx->vpid);
+		else
+			vmx_invvpid(INVVPID_ALL, 0);
+		vmx->flush_vpid = false;
+	}
+}
+
+/* Host state that follows the current task (SDM 26.2.2, 26.2.3). */
+static void vmx_update_host_state(struct lhv_vmx_vcpu *vmx)
+{
+	u64 v;
+
+	v = __get_current_cr3_fast();
+	if (v != vmx->host_cr3) {
+		vmcs_write(VMCS_HOST_CR3, v);
+		vmx->host_cr3 = v;
+	}
+	v = cr4_read_shadow();
+	if (v != vmx->host_cr4) {
+		vmcs_write(VMCS_HOST_CR4, v);
+		vmx->host_cr4 = v;
+	}
+	/* The user's FS base: the exit loads FS from here (LAB.md). */
+	v = x86_fsbase_read_cpu();
+	if (v != vmx->host_fs_base) {
+		vmcs_write(VMCS_HOST_FS_BASE, v);
+		vmx->host_fs_base = v;
+	}
+}
+
+/* Host segment and MSR state that VM exits do not restore. */
+struct vmx_host_save {
+	u16 ds, es, fs, gs;
+	u64 kernel_gs_base;
+};
+
+static void vmx_switch_to_guest(struct lhv_vmx_vcpu *vmx,
+				struct vmx_host_save *h)
+{
+	savesegment(ds, h->ds);
+	savesegment(es, h->es);
+	savesegment(fs, h->fs);
+	savesegment(gs, h->gs);
+	if (vmx->syscall_msrs || h->gs)
+		rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	if (vmx->syscall_msrs) {
+		wrmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
+		wrmsrl(MSR_STAR, vmx->star);
+		wrmsrl(MSR_LSTAR, vmx->lstar);
+		wrmsrl(MSR_CSTAR, vmx->cstar);
+		wrmsrl(MSR_SYSCALL_MASK, vmx->sfmask);
+	}
+	if (native_read_cr2() != vmx->cr2)
+		native_write_cr2(vmx->cr2);
+	if (vmx->guest_owns_dr) {
+		set_debugreg(vmx->dr[0], 0);
+		set_debugreg(vmx->dr[1], 1);
+		set_debugreg(vmx->dr[2], 2);
+		set_debugreg(vmx->dr[3], 3);
+		set_debugreg(vmx->dr6, 6);
+	}
+}
+
+/*
+ * Right after the exit, interrupts still off.  SDM 28.5.2: the exit set
+ * the GDTR and IDTR limits to 0xffff and TR's limit to 0x67; the kernel
+ * needs its own (TR's only for I/O bitmaps, which invalidate_tss_limit()
+ * defers to the next task that has one).  DS, ES, FS and GS hold null
+ * selectors now: a task that had others gets them back.
+ */
+static void vmx_switch_to_host(struct lhv_vmx_vcpu *vmx,
+			       const struct vmx_host_save *h)
+{
+	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
+
+	native_load_gdt(&vc->gdt);
+	native_load_idt(&vc->idt);
+	invalidate_tss_limit();
+
+	if (vmx->guest_owns_dr) {
+		get_debugreg(vmx->dr[0], 0);
+		get_debugreg(vmx->dr[1], 1);
+		get_debugreg(vmx->dr[2], 2);
+		get_debugreg(vmx->dr[3], 3);
+		get_debugreg(vmx->dr6, 6);
+		set_debugreg(DR6_RESERVED, 6);
+	}
+	vmx->cr2 = native_read_cr2();
+	if (vmx->syscall_msrs) {
+		rdmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
+		wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+		wrmsrl(MSR_STAR, vc->star);
+		wrmsrl(MSR_LSTAR, vc->lstar);
+		wrmsrl(MSR_CSTAR, vc->cstar);
+		wrmsrl(MSR_SYSCALL_MASK, vc->sfmask);
+	}
+	if (unlikely(h->ds | h->es | h->fs | h->gs)) {
+		loadsegment(ds, h->ds);
+		loadsegment(es, h->es);
+		if (h->fs) {
+			loadsegment(fs, h->fs);
+			x86_fsbase_write_cpu(vmx->host_fs_base);
+		}
+		if (h->gs) {
+			load_gs_index(h->gs);
+			wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+		}
+	}
+}
+
+static void vmx_vmfail(struct lhv_vmx_vcpu *vmx, struct lhv_exit *exit)
+{
+	u64 err = vmcs_read(VMCS_INSN_ERROR);
+
+	/* Our own control or host state is wrong: a bug worth a trace. */
+	WARN_ONCE(1, "lhv: vmx: VM%s failed, VM-instruction error %llu\n",
+		  vmx->launched ? "RESUME" : "LAUNCH", err);
+	exit->reason = LHV_EXIT_FAIL_ENTRY;
+	exit->raw = err;
+	exit->info1 = 1;	/* VMfail, not an entry-failure exit */
+}
+
+static int vmx_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
+{
+	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
+	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
+	struct vmx_host_save h;
+	u32 reason;
+	int r;
+
+	if (!vc->vmxon)
+		return -EIO;
+	if (vc->current_vmcs != vmx || vmx->loaded_cpu != smp_processor_id())
+		if (!vmx_vmcs_load_here(vmx))
+			return -EIO;
+	if (lhv_vcpu_check_request(vcpu, LHV_REQ_TLB_FLUSH))
+		vmx->flush_ept = true;
+	vmx_flush(vmx);
+	vmx_update_host_state(vmx);
+	vmx_enter_guest_regs(vmx);
+	vmx_inject_event(vmx);
+
+	vmx_switch_to_guest(vmx, &h);
+	r = lhv_vmx_enter(vcpu->regs, vmx->launched);
+	vmx_switch_to_host(vmx, &h);
+
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		this_cpu_write(x86_ibpb_exit_to_user, true);
+	if (r == 2)
+		return -EIO;	/* VMX went away under us */
+	if (r == 1) {
+		vmx_vmfail(vmx, exit);
+		return 0;
+	}
+
+	reason = vmcs_read(VMCS_EXIT_REASON);
+	if (reason & EXIT_REASON_ENTRY_FAIL) {
+		/* SDM 27.8: nothing ran; the launch state is unchanged. */
+		exit->reason = LHV_EXIT_FAIL_ENTRY;
+		exit->raw = EXIT_REASON_BASIC(reason);
+		exit->info1 = reason;
+		exit->info2 = vmcs_read(VMCS_EXIT_QUAL);
+		return 0;
+	}
+	vmx->launched = true;
+	vmx_exit_guest_regs(vmx);
+
+	/* An NMI that exited the guest is the host's: raise it again. */
+	if (EXIT_REASON_BASIC(reason) == EXIT_EXCEPTION_NMI) {
+		u32 info = vmcs_read(VMCS_EXIT_INTR_INFO);
+
+		if ((info & INTR_INFO_VALID) &&
+		    INTR_INFO_TYPE(info) == INTR_TYPE_NMI)
+			apic->send_IPI(smp_processor_id(), NMI_VECTOR);
+	}
+	vmx_requeue_event(vmx);
+	vmx_decode_exit(vmx, reason, exit);
+	return 0;
+}
+
+const struct lhv_arch_ops lhv_vmx_ops = {
+	.name = "vmx",
+	.vm_size = sizeof(struct lhv_vm),
+	.vcpu_size = sizeof(struct lhv_vmx_vcpu),
+	.mmu_format = LHV_MMU_EPT,
+	.hardware_supported = vmx_hardware_supported,
+	.hardware_setup = vmx_hardware_setup,
+	.hardware_unsetup = vmx_hardware_unsetup,
+	.cpu_enable = vmx_cpu_enable,
+	.cpu_disable = vmx_cpu_disable,
+	.vm_init = vmx_vm_init,
+	.vm_destroy = vmx_vm_destroy,
+	.vcpu_create = vmx_vcpu_create,
+	.vcpu_free = vmx_vcpu_free,
+	.vcpu_load = vmx_vcpu_load,
+	.vcpu_put = vmx_vcpu_put,
+	.vcpu_run = vmx_vcpu_run,
+	.get_sregs = vmx_get_sregs,
+	.set_sregs = vmx_set_sregs,
+	.get_msr = vmx_get_msr,
+	.set_msr = vmx_set_msr,
+	.queue_exception = vmx_queue_exception,
+	.get_cr0 = vmx_get_cr0,
+	.get_efer = vmx_get_efer,
+};

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmx/vmx.h - the Intel VMX backend's own objects: the vCPU (its VMCS and
+ * the guest state VMX does not switch by itself), the per-CPU state (VMXON
+ * region, current VMCS, VMCSes loaded there), the capabilities found by the
+ * probe, and the interface between vmx.c, vmx_state.c and vmx_entry.S.
+ * Only vmx/ includes this file.
+ */
+#ifndef LHV_VMX_H
+#define LHV_VMX_H
+
+#include <linux/list.h>
+#include <asm/desc_defs.h>
+#include "lhv.h"
+#include "vmcs.h"
+
+/* What the probe found and chose, fixed after module init. */
+struct vmx_caps {
+	u32 revision;		/* VMCS revision identifier */
+	u32 pin, proc, proc2;	/* control values written to every VMCS */
+	u32 exit, entry;
+	u64 ept_vpid;		/* IA32_VMX_EPT_VPID_CAP */
+	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	u32 timer_rate;		/* preemption timer: TSC >> rate */
+	bool has_timer;
+};
+extern struct vmx_caps vmx_caps;
+
+/*
+ * Guest-visible CR0/CR4 bits the host owns (SDM 25.6.6): reads see the
+ * read shadow, writes that change them exit.  CR0.NE must stay set in
+ * VMX operation and CD/NW would make the guest run uncached, so the
+ * guest sees its own values of these three while the hardware keeps NE
+ * set and caching on.  For CR4, every bit but the ones in
+ * vmx_cr4_guest_owned() is the host's: VMXE stays set underneath, the
+ * rest are features lhv does not give guests.
+ */
+#define VMX_CR0_HOST_OWNED	(X86_CR0_NE | X86_CR0_CD | X86_CR0_NW)
+
+/* A pending event for the next VM entry (SDM 25.8.3). */
+struct vmx_event {
+	u32 info;		/* VM-entry interruption information */
+	u32 error;
+	u32 insn_len;		/* software interrupts and exceptions */
+};
+
+/*
+ * struct lhv_vmx_vcpu - the VMX part of a vCPU.  Used by the thread that
+ * holds vcpu->mutex; loaded_cpu and loaded_link are also changed by the
+ * CPU the VMCS is loaded on (IPI, CPU offline) with interrupts off.
+ */
+struct lhv_vmx_vcpu {
+	struct lhv_vcpu vcpu;		/* first: the core's part */
+	void *vmcs;			/* one page, revision id at offset 0 */
+	u64 vmcs_pa;
+	u64 eptp;
+	u16 vpid;			/* never 0 (SDM 27.2.1.1) */
+	int loaded_cpu;			/* CPU the VMCS is active on, or -1 */
+	struct list_head loaded_link;	/* on that CPU's vmx_cpu.loaded */
+	bool launched;			/* VMRESUME, not VMLAUNCH */
+	bool flush_ept;			/* INVEPT before the next entry */
+	bool flush_vpid;		/* INVVPID before the next entry */
+
+	/* Host values cached to skip VMWRITEs that change nothing. */
+	u64 host_cr3, host_cr4, host_fs_base;
+
+	/* Guest state that lives outside the VMCS. */
+	struct vmx_event event;		/* valid when info & VALID */
+	u64 exit_rip;			/* RIP at the last exit */
+	u64 cr2;
+	u8 cr8;				/* TPR: no APIC virtualisation */
+	bool guest_owns_dr;		/* DR0-3, DR6 switched around entry */
+	u64 dr[4], dr6;
+	/*
+	 * KERNEL_GS_BASE and the SYSCALL MSRs are not in the VMCS (SDM
+	 * 27.3.2.1 loads only SYSENTER, PAT, EFER, ...).  They stay
+	 * intercepted; once the guest writes one they are switched by hand
+	 * around every entry.
+	 */
+	bool syscall_msrs;
+	u64 kernel_gs_base, star, lstar, cstar, sfmask;
+};
+
+static inline struct lhv_vmx_vcpu *to_vmx(struct lhv_vcpu *vcpu)
+{
+	return container_of(vcpu, struct lhv_vmx_vcpu, vcpu);
+}
+
+/* vmx.c: access to a VMCS outside vcpu_run (ioctls, exit handlers). */
+bool vmx_vmcs_get(struct lhv_vmx_vcpu *vmx, unsigned long *flags);
+void vmx_vmcs_put(struct lhv_vmx_vcpu *vmx, unsigned long flags);
+
+/* vmx_state.c: guest state, MSRs, exits. */
+void vmx_init_vmcs_guest(struct lhv_vmx_vcpu *vmx);
+void vmx_get_sregs(struct lhv_vcpu *vcpu, struct kvm_sregs *sregs);
+int vmx_set_sregs(struct lhv_vcpu *vcpu, const struct kvm_sregs *sregs);
+int vmx_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data);
+int vmx_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data);
+void vmx_queue_exception(struct lhv_vcpu *vcpu, u8 vector, bool has_error,
+			 u32 error_code);
+u64 vmx_get_cr0(struct lhv_vcpu *vcpu);
+u64 vmx_get_efer(struct lhv_vcpu *vcpu);
+void vmx_msr_bitmap_init(void *bitmap);
+void vmx_enter_guest_regs(struct lhv_vmx_vcpu *vmx);
+void vmx_exit_guest_regs(struct lhv_vmx_vcpu *vmx);
+void vmx_inject_event(struct lhv_vmx_vcpu *vmx);
+void vmx_requeue_event(struct lhv_vmx_vcpu *vmx);
+void vmx_decode_exit(struct lhv_vmx_vcpu *vmx, u32 reason,
+		     struct lhv_exit *exit);
+
+/* vmx_entry.S: 0 after a VM exit, 1 on VMfail, 2 if VMX faulted. */
+int lhv_vmx_enter(u64 *regs, bool launched);
+extern const char lhv_vmx_exit[];
+
+#endif /* LHV_VMX_H */

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmx/vmx_entry.S - the world switch into a VMX guest and back.
+ *
+ * int lhv_vmx_enter(u64 *regs, bool launched)
+ *
+ * Called with interrupts off and the vCPU's VMCS current.  VM entry loads
+ * RSP, RIP, RFLAGS, the control registers, segments and the MSRs named by
+ * the entry controls from the VMCS (SDM 27.3.2); the other fifteen GPRs
+ * are ours to move, from and to regs[] (enum lhv_reg order).  A VM exit
+ * loads the host state (SDM 28.5) and continues at lhv_vmx_exit with RSP
+ * as written to HOST_RSP here, so everything the exit path needs is on
+ * that stack.
+ *
+ * Returns 0 after a VM exit, 1 when VMLAUNCH/VMRESUME failed (VMfailValid
+ * or VMfailInvalid, SDM 31.2: the caller reads VM_INSTRUCTION_ERROR), 2
+ * when the instruction faulted (VMX was turned off under us).
+ */
+#include <linux/linkage.h>
+#include <asm/asm.h>
+#include <asm/nospec-branch.h>
+#include <asm/unwind_hints.h>
+
+#define VMCS_HOST_RSP	0x6c14
+
+/* Offsets into u64 regs[] (enum lhv_reg). */
+#define R_RAX	(0 * 8)
+#define R_RCX	(1 * 8)
+#define R_RDX	(2 * 8)
+#define R_RBX	(3 * 8)
+#define R_RBP	(5 * 8)
+#define R_RSI	(6 * 8)
+#define R_RDI	(7 * 8)
+#define R_R8	(8 * 8)
+#define R_R9	(9 * 8)
+#define R_R10	(10 * 8)
+#define R_R11	(11 * 8)
+#define R_R12	(12 * 8)
+#define R_R13	(13 * 8)
+#define R_R14	(14 * 8)
+#define R_R15	(15 * 8)
+
+	.text
+SYM_FUNC_START(lhv_vmx_enter)
+	push	%rbp
+	push	%r15
+	push	%r14
+	push	%r13
+	push	%r12
+	push	%rbx
+	push	%rdi			/* regs: at 0(%rsp) after the exit */
+
+	/* The exit lands on this very stack (SDM 28.5.3). */
+	mov	$VMCS_HOST_RSP, %eax
+	vmwrite	%rsp, %rax
+	jna	.Lvmfail
+
+	/* CF = launched; nothing below touches CF (VERW clobbers ZF only). */
+	bt	$0, %esi
+
+	mov	R_RAX(%rdi), %rax
+	mov	R_RCX(%rdi), %rcx
+	mov	R_RDX(%rdi), %rdx
+	mov	R_RBX(%rdi), %rbx
+	mov	R_RBP(%rdi), %rbp
+	mov	R_RSI(%rdi), %rsi
+	mov	R_R8(%rdi), %r8
+	mov	R_R9(%rdi), %r9
+	mov	R_R10(%rdi), %r10
+	mov	R_R11(%rdi), %r11
+	mov	R_R12(%rdi), %r12
+	mov	R_R13(%rdi), %r13
+	mov	R_R14(%rdi), %r14
+	mov	R_R15(%rdi), %r15
+	mov	R_RDI(%rdi), %rdi
+
+	/* Host data must not be sampled from CPU buffers by the guest. */
+	VM_CLEAR_CPU_BUFFERS
+
+	UNWIND_HINT_SAVE
+	jc	.Lvmresume
+.Lvmlaunch:
+	vmlaunch
+	jmp	.Lvmfail
+.Lvmresume:
+	vmresume
+	jmp	.Lvmfail
+
+	_ASM_EXTABLE(.Lvmlaunch, .Lvmfault)
+	_ASM_EXTABLE(.Lvmresume, .Lvmfault)
+
+SYM_INNER_LABEL(lhv_vmx_exit, SYM_L_GLOBAL)
+	/* The stack is as it was at VMLAUNCH (HOST_RSP). */
+	UNWIND_HINT_RESTORE
+
+	push	%rdi
+	mov	8(%rsp), %rdi
+	mov	%rax, R_RAX(%rdi)
+	mov	%rcx, R_RCX(%rdi)
+	mov	%rdx, R_RDX(%rdi)
+	mov	%rbx, R_RBX(%rdi)
+	mov	%rbp, R_RBP(%rdi)
+	mov	%rsi, R_RSI(%rdi)
+	mov	%r8, R_R8(%rdi)
+	mov	%r9, R_R9(%rdi)
+	mov	%r10, R_R10(%rdi)
+	mov	%r11, R_R11(%rdi)
+	mov	%r12, R_R12(%rdi)
+	mov	%r13, R_R13(%rdi)
+	mov	%r14, R_R14(%rdi)
+	mov	%r15, R_R15(%rdi)
+	pop	%rax
+	mov	%rax, R_RDI(%rdi)
+	xor	%eax, %eax
+	jmp	.Lout
+
+.Lvmfault:
+	mov	$2, %eax
+	jmp	.Lout
+
+.Lvmfail:
+	mov	$1, %eax
+
+.Lout:
+	/* No guest-trained return predictions survive (SDM vol. 3 and
+	 * Intel's RSB guidance: the RSB is not cleared by a VM exit).
+	 */
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
+
+	/* Guest values must not linger in registers for speculation. */
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+
+	add	$8, %rsp
+	pop	%rbx
+	pop	%r12
+	pop	%r13
+	pop	%r14
+	pop	%r15
+	pop	%rbp
+	RET
+SYM_FUNC_END(lhv_vmx_enter)

@@ -1,0 +1,782 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmx/vmx_state.c - a VMX guest's architectural state through the KVM
+ * register ABI: reset state, segments and access rights, control
+ * registers behind their guest/host masks, EFER and the IA-32e mode
+ * entry control, the MSRs VMX leaves to software, event injection and
+ * re-injection, and turning a VM exit into struct lhv_exit.  Everything
+ * here that touches the VMCS runs with it current: inside vcpu_run, or
+ * between vmx_vmcs_get() and vmx_vmcs_put().
+ */
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+#include <asm/debugreg.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/trapnr.h>
+
+#include "vmx.h"
+
+#define VMX_AR_UNUSABLE		BIT(16)
+#define VMX_AR_L		BIT(13)
+#define VMX_EFER_OK		(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+#define VMX_CR4_OK		(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
+				 X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | \
+				 X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | \
+				 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+
+/* CR4 bits the guest owns outright (see VMX_CR0_HOST_OWNED in vmx.h). */
+static u64 vmx_cr4_guest_owned(void)
+{
+	u64 ok = VMX_CR4_OK;
+
+	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
+		ok |= X86_CR4_FSGSBASE;
+	if (boot_cpu_has(X86_FEATURE_SMEP))
+		ok |= X86_CR4_SMEP;
+	if (boot_cpu_has(X86_FEATURE_SMAP))
+		ok |= X86_CR4_SMAP;
+	return ok & vmx_caps.cr4_fixed1;
+}
+
+/* ---- Control registers, EFER ---------------------------------------- */
+
+/*
+ * The guest sees @cr0; the hardware runs with NE set, caching on and the
+ * other fixed-1 bits, except PE and PG which unrestricted guest leaves
+ * free (SDM 27.3.1.1).
+ */
+static void vmx_write_cr0(u64 cr0)
+{
+	u64 fixed0 = vmx_caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
+	u64 hw = (cr0 & ~VMX_CR0_HOST_OWNED) | fixed0 | X86_CR0_NE;
+
+	vmcs_write(VMCS_CR0_SHADOW, cr0);
+	vmcs_write(VMCS_GUEST_CR0, hw & vmx_caps.cr0_fixed1);
+}
+
+static u64 vmx_read_cr0(void)
+{
+	return (vmcs_read(VMCS_GUEST_CR0) & ~VMX_CR0_HOST_OWNED) |
+	       (vmcs_read(VMCS_CR0_SHADOW) & VMX_CR0_HOST_OWNED);
+}
+
+/* CR4.VMXE stays set underneath, hidden by the mask (SDM 24.8). */
+static void vmx_write_cr4(u64 cr4)
+{
+	vmcs_write(VMCS_CR4_SHADOW, cr4);
+	vmcs_write(VMCS_GUEST_CR4, cr4 | vmx_caps.cr4_fixed0);
+}
+
+static u64 vmx_read_cr4(void)
+{
+	u64 owned = vmx_cr4_guest_owned();
+
+	return (vmcs_read(VMCS_GUEST_CR4) & owned) |
+	       (vmcs_read(VMCS_CR4_SHADOW) & ~owned);
+}
+
+/* SDM 27.3.1.1: the IA-32e mode guest control must equal EFER.LMA. */
+static void vmx_write_efer(u64 efer)
+{
+	u64 entry = vmcs_read(VMCS_ENTRY_CTLS) & ~ENTRY_IA32E_GUEST;
+
+	if (efer & EFER_LMA)
+		entry |= ENTRY_IA32E_GUEST;
+	vmcs_write(VMCS_ENTRY_CTLS, entry);
+	vmcs_write(VMCS_GUEST_EFER, efer);
+}
+
+/* ---- Segments --------------------------------------------------------- */
+
+static void vmx_get_seg(enum vmx_seg seg, struct kvm_segment *k)
+{
+	u32 ar = vmcs_read(VMCS_SEG_AR(seg));
+
+	k->selector = vmcs_read(VMCS_SEG_SEL(seg));
+	k->base = vmcs_read(VMCS_SEG_BASE(seg));
+	k->limit = vmcs_read(VMCS_SEG_LIMIT(seg));
+	/* Access rights, SDM 25.4.1 Table 25-2. */
+	k->type = ar & 15;
+	k->s = (ar >> 4) & 1;
+	k->dpl = (ar >> 5) & 3;
+	k->avl = (ar >> 12) & 1;
+	k->l = (ar >> 13) & 1;
+	k->db = (ar >> 14) & 1;
+	k->g = (ar >> 15) & 1;
+	k->unusable = (ar >> 16) & 1;
+	/* A usable segment is present (SDM 27.3.1.2); KVM reports it so. */
+	k->present = !k->unusable;
+}
+
+static void vmx_set_seg(enum vmx_seg seg, const struct kvm_segment *k)
+{
+	u32 ar = VMX_AR_UNUSABLE;
+
+	if (k->present && !k->unusable) {
+		u32 type = k->type & 15;
+
+		/*
+		 * Loaded segments have the accessed bit set, and entry checks
+		 * it (SDM 27.3.1.2); userspace often leaves it clear.  TR's
+		 * busy types are odd already; the LDT type (2) has no such bit.
+		 */
+		if (seg != VMX_LDTR)
+			type |= 1;
+		ar = type | (k->s & 1) << 4 | (k->dpl & 3) << 5 | 1 << 7 |
+		     (k->avl & 1) << 12 | (k->l & 1) << 13 |
+		     (k->db & 1) << 14 | (k->g & 1) << 15;
+	}
+	vmcs_write(VMCS_SEG_SEL(seg), k->selector);
+	vmcs_write(VMCS_SEG_BASE(seg), k->base);
+	vmcs_write(VMCS_SEG_LIMIT(seg), k->limit);
+	vmcs_write(VMCS_SEG_AR(seg), ar);
+}
+
+/* ---- Reset ------------------------------------------------------------ */
+
+/* Guest state as after INIT (SDM 9.1.1, Table 9-1), as KVM sets it. */
+void vmx_init_vmcs_guest(struct lhv_vmx_vcpu *vmx)
+{
+	static const struct kvm_segment cs = {
+		.selector = 0xf000, .base = 0xffff0000, .limit = 0xffff,
+		.type = 0xb, .s = 1, .present = 1,
+	};
+	static const struct kvm_segment data = {
+		.limit = 0xffff, .type = 3, .s = 1, .present = 1,
+	};
+	static const struct kvm_segment ldt = {
+		.limit = 0xffff, .type = 2, .present = 1,
+	};
+	static const struct kvm_segment tr = {
+		.limit = 0xffff, .type = 0xb, .present = 1,
+	};
+
+	vmx_set_seg(VMX_CS, &cs);
+	vmx_set_seg(VMX_ES, &data);
+	vmx_set_seg(VMX_SS, &data);
+	vmx_set_seg(VMX_DS, &data);
+	vmx_set_seg(VMX_FS, &data);
+	vmx_set_seg(VMX_GS, &data);
+	vmx_set_seg(VMX_LDTR, &ldt);
+	vmx_set_seg(VMX_TR, &tr);
+	vmcs_write(VMCS_GUEST_GDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+
+	vmcs_write(VMCS_CR0_MASK, VMX_CR0_HOST_OWNED);
+	vmcs_write(VMCS_CR4_MASK, ~vmx_cr4_guest_owned());
+	vmx_write_cr0(X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
+	vmx_write_cr4(0);
+	vmcs_write(VMCS_GUEST_CR3, 0);
+	vmx_write_efer(0);
+	vmcs_write(VMCS_GUEST_PAT, vmx->vcpu.pat);
+	vmcs_write(VMCS_GUEST_DR7, 0x400);	/* SDM 18.2.4: bit 10 reads 1 */
+	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write(VMCS_GUEST_ACTIVITY, 0);
+	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
+	/* No shadow VMCS: the link pointer must be all ones (SDM 27.3.1.5). */
+	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
+	vmx->dr6 = DR6_RESERVED;
+	vmx->exit_rip = ~0ULL;
+}
+
+/* ---- KVM_GET_SREGS / KVM_SET_SREGS ------------------------------------ */
+
+void vmx_get_sregs(struct lhv_vcpu *vcpu, struct kvm_sregs *sr)
+{
+	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned long flags;
+
+	if (!vmx_vmcs_get(vmx, &flags))
+		return;
+	vmx_get_seg(VMX_CS, &sr->cs);
+	vmx_get_seg(VMX_DS, &sr->ds);
+	vmx_get_seg(VMX_ES, &sr->es);
+	vmx_get_seg(VMX_FS, &sr->fs);
+	vmx_get_seg(VMX_GS, &sr->gs);
+	vmx_get_seg(VMX_SS, &sr->ss);
+	vmx_get_seg(VMX_TR, &sr->tr);
+	vmx_get_seg(VMX_LDTR, &sr->ldt);
+	sr->gdt.base = vmcs_read(VMCS_GUEST_GDTR_BASE);
+	sr->gdt.limit = vmcs_read(VMCS_GUEST_GDTR_LIMIT);
+	sr->idt.base = vmcs_read(VMCS_GUEST_IDTR_BASE);
+	sr->idt.limit = vmcs_read(VMCS_GUEST_IDTR_LIMIT);
+	sr->cr0 = vmx_read_cr0();
+	sr->cr3 = vmcs_read(VMCS_GUEST_CR3);
+	sr->cr4 = vmx_read_cr4();
+	sr->efer = vmcs_read(VMCS_GUEST_EFER);
+	vmx_vmcs_put(vmx, flags);
+	sr->cr2 = vmx->cr2;
+	sr->cr8 = vmx->cr8;
+}
+
+/*
+ * The consistency checks of KVM_SET_SREGS, and the VM-entry checks on
+ * control registers that Bochs does not make itself (SDM 27.3.1.1):
+ * notably IA-32e mode (EFER.LMA) with CR0.PG clear, which Bochs enters.
+ */
+static bool vmx_sregs_valid(const struct kvm_sregs *sr)
+{
+	bool lme_pg = (sr->efer & EFER_LME) && (sr->cr0 & X86_CR0_PG);
+
+	if (sr->efer & ~VMX_EFER_OK)
+		return false;
+	if (sr->cr0 >> 32 || sr->cr4 & ~vmx_cr4_guest_owned())
+		return false;
+	if ((sr->cr0 & X86_CR0_PG) && !(sr->cr0 & X86_CR0_PE))
+		return false;
+	if ((sr->cr0 & X86_CR0_NW) && !(sr->cr0 & X86_CR0_CD))
+		return false;
+	if (sr->cr3 >> boot_cpu_data.x86_phys_bits)
+		return false;
+	if (lme_pg) {
+		if (!(sr->cr4 & X86_CR4_PAE) || !(sr->efer & EFER_LMA))
+			return false;
+		if (sr->cs.l && sr->cs.db)
+			return false;
+	} else if (sr->efer & EFER_LMA) {
+		return false;
+	}
+	return true;
+}
+
+/* Copy from guest-physical memory (within one page) through the memslots. */
+static int vmx_read_guest(struct lhv_vcpu *vcpu, u64 gpa, void *buf,
+			  unsigned int len)
+{
+	struct lhv_vm *vm = vcpu->vm;
+	const struct lhv_memslot *slot;
+	unsigned long hva;
+	int idx, r = -EFAULT;
+
+	idx = srcu_read_lock(&vm->srcu);
+	slot = lhv_slot_by_gfn(srcu_dereference(vm->slots, &vm->srcu),
+			       gpa >> PAGE_SHIFT);
+	if (slot) {
+		hva = slot->userspace_addr +
+		      (((gpa >> PAGE_SHIFT) - slot->base_gfn) << PAGE_SHIFT) +
+		      offset_in_page(gpa);
+		if (!copy_from_user(buf, (const void __user *)hva, len))
+			r = 0;
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	return r;
+}
+
+int vmx_set_sregs(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr)
+{
+	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
+	bool pae_paging = (sr->cr0 & X86_CR0_PG) && (sr->cr4 & X86_CR4_PAE) &&
+			  !(sr->efer & EFER_LMA);
+	unsigned long flags;
+	u64 pdpte[4];
+	int i;
+
+	if (!vmx_sregs_valid(sr))
+		return -EINVAL;
+	/*
+	 * PAE paging with EPT: VM entry takes the PDPTEs from the VMCS, not
+	 * from memory (SDM 27.3.2.4), so load them as MOV to CR3 would.
+	 */
+	if (pae_paging &&
+	    vmx_read_guest(vcpu, sr->cr3 & ~0x1fULL, pdpte, sizeof(pdpte)))
+		return -EINVAL;
+	if (!vmx_vmcs_get(vmx, &flags))
+		return -EIO;
+
+	vmx_set_seg(VMX_CS, &sr->cs);
+	vmx_set_seg(VMX_DS, &sr->ds);
+	vmx_set_seg(VMX_ES, &sr->es);
+	vmx_set_seg(VMX_FS, &sr->fs);
+	vmx_set_seg(VMX_GS, &sr->gs);
+	vmx_set_seg(VMX_SS, &sr->ss);
+	vmx_set_seg(VMX_TR, &sr->tr);
+	vmx_set_seg(VMX_LDTR, &sr->ldt);
+	vmcs_write(VMCS_GUEST_GDTR_BASE, sr->gdt.base);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, sr->gdt.limit);
+	vmcs_write(VMCS_GUEST_IDTR_BASE, sr->idt.base);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, sr->idt.limit);
+	vmx_write_cr0(sr->cr0);
+	vmcs_write(VMCS_GUEST_CR3, sr->cr3);
+	vmx_write_cr4(sr->cr4);
+	vmx_write_efer(sr->efer);
+	if (pae_paging)
+		for (i = 0; i < 4; i++)
+			vmcs_write(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
+	vmx_vmcs_put(vmx, flags);
+
+	vmx->cr2 = sr->cr2;
+	vmx->cr8 = sr->cr8 & 0xf;
+	/* New paging state: no stale guest translations. */
+	vmx->flush_vpid = true;
+	return 0;
+}
+
+u64 vmx_get_cr0(struct lhv_vcpu *vcpu)
+{
+	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned long flags;
+	u64 cr0 = 0;
+
+	if (vmx_vmcs_get(vmx, &flags)) {
+		cr0 = vmx_read_cr0();
+		vmx_vmcs_put(vmx, flags);
+	}
+	return cr0;
+}
+
+u64 vmx_get_efer(struct lhv_vcpu *vcpu)
+{
+	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned long flags;
+	u64 efer = 0;
+
+	if (vmx_vmcs_get(vmx, &flags)) {
+		efer = vmcs_read(VMCS_GUEST_EFER);
+		vmx_vmcs_put(vmx, flags);
+	}
+	return efer;
+}
+
+/* ---- MSRs ------------------------------------------------------------- */
+
+/* MSR bitmap, SDM 25.6.9: read-low, read-high, write-low, write-high. */
+static void vmx_msr_allow(u8 *map, u32 msr)
+{
+	u32 base;
+
+	if (msr <= 0x1fff) {
+		base = 0;
+	} else if (msr - 0xc0000000 <= 0x1fff) {
+		base = 1024;
+		msr -= 0xc0000000;
+	} else {
+		return;
+	}
+	map[base + msr / 8] &= ~BIT(msr % 8);
+	map[base + 2048 + msr / 8] &= ~BIT(msr % 8);
+}
+
+/*
+ * Intercept every MSR but those the VMCS switches itself (SDM 27.3.2.1,
+ * 28.5.1): FS/GS base and the SYSENTER MSRs.  EFER and PAT are switched
+ * too but stay intercepted, to keep LME/LMA and the entry control
+ * consistent and PAT validated.
+ */
+void vmx_msr_bitmap_init(void *bitmap)
+{
+	memset(bitmap, 0xff, PAGE_SIZE);
+	vmx_msr_allow(bitmap, MSR_FS_BASE);
+	vmx_msr_allow(bitmap, MSR_GS_BASE);
+	vmx_msr_allow(bitmap, MSR_IA32_SYSENTER_CS);
+	vmx_msr_allow(bitmap, MSR_IA32_SYSENTER_ESP);
+	vmx_msr_allow(bitmap, MSR_IA32_SYSENTER_EIP);
+}
+
+static bool vmx_is_canonical(u64 v)
+{
+	return (u64)((s64)(v << 16) >> 16) == v;
+}
+
+int vmx_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data)
+{
+	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned long flags;
+
+	switch (index) {
+	case MSR_EFER:
+		*data = vmx_get_efer(vcpu);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!vmx_vmcs_get(vmx, &flags))
+			return -EIO;
+		*data = vmcs_read(VMCS_GUEST_PAT);
+		vmx_vmcs_put(vmx, flags);
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		*data = vmx->kernel_gs_base;
+		return 0;
+	case MSR_STAR:
+		*data = vmx->star;
+		return 0;
+	case MSR_LSTAR:
+		*data = vmx->lstar;
+		return 0;
+	case MSR_CSTAR:
+		*data = vmx->cstar;
+		return 0;
+	case MSR_SYSCALL_MASK:
+		*data = vmx->sfmask;
+		return 0;
+	case MSR_IA32_VMX_BASIC ... MSR_IA32_VMX_VMFUNC:
+		return -EINVAL;		/* no nested VMX */
+	}
+	return -ENOENT;
+}
+
+static bool vmx_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (8 * i);
+
+		/* Types 0, 1, 4, 5, 6, 7 (SDM 13.12.2). */
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
+static int vmx_set_efer_msr(struct lhv_vmx_vcpu *vmx, u64 data)
+{
+	unsigned long flags;
+	u64 old;
+	int r = 0;
+
+	if (data & ~VMX_EFER_OK)
+		return -EINVAL;
+	if (!vmx_vmcs_get(vmx, &flags))
+		return -EIO;
+	old = vmcs_read(VMCS_GUEST_EFER);
+	/* LME may not change while paging is on; LMA is read-only. */
+	if ((vmx_read_cr0() & X86_CR0_PG) && ((data ^ old) & EFER_LME))
+		r = -EINVAL;
+	else
+		vmx_write_efer((data & ~EFER_LMA) | (old & EFER_LMA));
+	vmx_vmcs_put(vmx, flags);
+	return r;
+}
+
+int vmx_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
+{
+	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned long flags;
+
+	switch (index) {
+	case MSR_EFER:
+		return vmx_set_efer_msr(vmx, data);
+	case MSR_IA32_CR_PAT:
+		if (!vmx_pat_valid(data))
+			return -EINVAL;
+		if (!vmx_vmcs_get(vmx, &flags))
+			return -EIO;
+		vmcs_write(VMCS_GUEST_PAT, data);
+		vmx_vmcs_put(vmx, flags);
+		vcpu->pat = data;
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+		/* The host's WRMSR would fault on these (SDM 3.3.7.1). */
+		if (!vmx_is_canonical(data))
+			return -EINVAL;
+		if (index == MSR_KERNEL_GS_BASE)
+			vmx->kernel_gs_base = data;
+		else if (index == MSR_LSTAR)
+			vmx->lstar = data;
+		else
+			vmx->cstar = data;
+		vmx->syscall_msrs = true;
+		return 0;
+	case MSR_STAR:
+		vmx->star = data;
+		vmx->syscall_msrs = true;
+		return 0;
+	case MSR_SYSCALL_MASK:
+		if (data >> 32)
+			return -EINVAL;
+		vmx->sfmask = data;
+		vmx->syscall_msrs = true;
+		return 0;
+	case MSR_IA32_VMX_BASIC ... MSR_IA32_VMX_VMFUNC:
+		return -EINVAL;
+	}
+	return -ENOENT;
+}
+
+/* ---- Registers and events around an entry ---------------------------- */
+
+void vmx_enter_guest_regs(struct lhv_vmx_vcpu *vmx)
+{
+	const u64 *regs = vmx->vcpu.regs;
+	bool moved = regs[LHV_RIP] != vmx->exit_rip;
+	bool if_off = !(regs[LHV_RFLAGS] & X86_EFLAGS_IF);
+
+	vmcs_write(VMCS_GUEST_RSP, regs[LHV_RSP]);
+	vmcs_write(VMCS_GUEST_RIP, regs[LHV_RIP]);
+	vmcs_write(VMCS_GUEST_RFLAGS, regs[LHV_RFLAGS]);
+	/*
+	 * An STI or MOV SS shadow covers one instruction: once RIP moved
+	 * past it (an emulated instruction, KVM_SET_REGS) it is over.  And
+	 * entry refuses STI blocking with IF clear (SDM 27.3.1.5).
+	 */
+	if (moved || if_off) {
+		u32 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+		u32 drop = moved ? INTERRUPT_STI | INTERRUPT_MOV_SS :
+				   INTERRUPT_STI;
+
+		if (intr & drop)
+			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, intr & ~drop);
+	}
+}
+
+void vmx_exit_guest_regs(struct lhv_vmx_vcpu *vmx)
+{
+	u64 *regs = vmx->vcpu.regs;
+
+	regs[LHV_RSP] = vmcs_read(VMCS_GUEST_RSP);
+	regs[LHV_RIP] = vmcs_read(VMCS_GUEST_RIP);
+	regs[LHV_RFLAGS] = vmcs_read(VMCS_GUEST_RFLAGS);
+	vmx->exit_rip = regs[LHV_RIP];
+}
+
+void vmx_queue_exception(struct lhv_vcpu *vcpu, u8 vector, bool has_error,
+			 u32 error_code)
+{
+	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
+
+	vmx->event.info = vector | INTR_TYPE_HW_EXC << 8 | INTR_INFO_VALID |
+			  (has_error ? INTR_INFO_ERR_VALID : 0);
+	vmx->event.error = error_code;
+	vmx->event.insn_len = 0;
+}
+
+static bool vmx_event_is_soft(u32 info)
+{
+	u32 type = INTR_INFO_TYPE(info);
+
+	return type == INTR_TYPE_SW_INT || type == INTR_TYPE_PRIV_SW_EXC ||
+	       type == INTR_TYPE_SW_EXC;
+}
+
+/* Before entry: deliver the pending event (SDM 27.6). */
+void vmx_inject_event(struct lhv_vmx_vcpu *vmx)
+{
+	u32 info = vmx->event.info;
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	/* Real mode pushes no error code; entry checks it (SDM 27.2.1.3). */
+	if ((info & INTR_INFO_ERR_VALID) &&
+	    !(vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PE))
+		info &= ~INTR_INFO_ERR_VALID;
+	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+	if (info & INTR_INFO_ERR_VALID)
+		vmcs_write(VMCS_ENTRY_EXC_ERROR, vmx->event.error);
+	if (vmx_event_is_soft(info))
+		vmcs_write(VMCS_ENTRY_INSN_LEN, vmx->event.insn_len);
+	vmx->event.info = 0;
+}
+
+/*
+ * An event whose delivery the exit interrupted (an EPT violation while
+ * pushing the frame, ...) is delivered again on the next entry (SDM
+ * 28.2.4, 29.7.1.1); software interrupts and exceptions with their
+ * instruction length, so RIP, which still points at the INT n, advances
+ * as it would have.
+ */
+void vmx_requeue_event(struct lhv_vmx_vcpu *vmx)
+{
+	u32 info = vmcs_read(VMCS_IDT_VEC_INFO);
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	vmx->event.info = info & (INTR_INFO_VALID | INTR_INFO_ERR_VALID |
+				  0x7ff);
+	if (info & INTR_INFO_ERR_VALID)
+		vmx->event.error = vmcs_read(VMCS_IDT_VEC_ERROR);
+	if (vmx_event_is_soft(info))
+		vmx->event.insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
+}
+
+/* ---- Exits handled here ---------------------------------------------- */
+
+static void vmx_skip(struct lhv_vmx_vcpu *vmx)
+{
+	vmx->vcpu.regs[LHV_RIP] += vmcs_read(VMCS_EXIT_INSN_LEN);
+}
+
+static void vmx_inject_gp(struct lhv_vmx_vcpu *vmx)
+{
+	vmx_queue_exception(&vmx->vcpu, X86_TRAP_GP, true, 0);
+}
+
+static bool vmx_in_64bit_mode(void)
+{
+	return (vmcs_read(VMCS_GUEST_EFER) & EFER_LMA) &&
+	       (vmcs_read(VMCS_SEG_AR(VMX_CS)) & VMX_AR_L);
+}
+
+/*
+ * MOV to CR0 that changes a host-owned bit (NE, CD, NW).  Rather than
+ * emulate paging-mode changes (LMA, PDPTE loads), the read shadow takes
+ * the new values and the instruction runs again: it now matches the
+ * shadow, executes natively and leaves the host-owned bits of the real
+ * CR0 alone (SDM 26.3: "MOV to CR0").  The #GP conditions of MOV to CR0
+ * (SDM vol. 2B) that involve these bits are checked here first.
+ */
+static void vmx_mov_to_cr0(struct lhv_vmx_vcpu *vmx, u64 val)
+{
+	u64 cr0 = vmx_read_cr0();
+
+	if (!vmx_in_64bit_mode())
+		val = (u32)val;
+	if ((val >> 32) || ((val & X86_CR0_NW) && !(val & X86_CR0_CD)) ||
+	    ((val & X86_CR0_PG) && !(val & X86_CR0_PE))) {
+		vmx_inject_gp(vmx);
+		return;
+	}
+	vmcs_write(VMCS_CR0_SHADOW, (cr0 & ~VMX_CR0_HOST_OWNED) |
+		   (val & VMX_CR0_HOST_OWNED));
+}
+
+/* Control-register accesses (exit qualification: SDM Table 28-3). */
+static void vmx_handle_cr(struct lhv_vmx_vcpu *vmx, u64 qual,
+			  struct lhv_exit *exit)
+{
+	u64 *reg = &vmx->vcpu.regs[CR_QUAL_GPR(qual)];
+	int cr = CR_QUAL_CR(qual), type = CR_QUAL_TYPE(qual);
+
+	exit->reason = LHV_EXIT_NONE;
+	if (cr == 8 && type == CR_TYPE_MOV_TO) {
+		/* No APIC yet: CR8 is a plain register (SDM 10.8.6.1). */
+		if (*reg >> 4) {
+			vmx_inject_gp(vmx);
+			return;
+		}
+		vmx->cr8 = *reg;
+		vmx_skip(vmx);
+	} else if (cr == 8 && type == CR_TYPE_MOV_FROM) {
+		*reg = vmx->cr8;
+		vmx_skip(vmx);
+	} else if (cr == 0 && type == CR_TYPE_MOV_TO) {
+		vmx_mov_to_cr0(vmx, *reg);
+	} else if (cr == 4 && type == CR_TYPE_MOV_TO) {
+		/* It set a bit the guest may not have (VMXE, PCIDE, ...). */
+		vmx_inject_gp(vmx);
+	} else {
+		exit->reason = LHV_EXIT_UNKNOWN;
+	}
+}
+
+/*
+ * The guest touched a debug register: from now on DR0-3 and DR6 are
+ * switched around every entry and no longer intercepted; the
+ * instruction simply runs again (DR7 is in the VMCS).
+ */
+static void vmx_take_dr(struct lhv_vmx_vcpu *vmx)
+{
+	vmx->guest_owns_dr = true;
+	vmcs_write(VMCS_PROC_CTLS, vmx_caps.proc & ~PROC_MOV_DR_EXITING);
+}
+
+static void vmx_decode_io(struct lhv_vmx_vcpu *vmx, u64 qual,
+			  struct lhv_exit *exit)
+{
+	exit->reason = LHV_EXIT_IO;
+	exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
+	exit->io.port = IO_QUAL_PORT(qual);
+	exit->io.size = IO_QUAL_SIZE(qual);
+	exit->io.in = qual & IO_QUAL_IN;
+	exit->io.string = qual & IO_QUAL_STRING;
+	exit->io.rep = qual & IO_QUAL_REP;
+	exit->io.next_rip = vmx->vcpu.regs[LHV_RIP] + exit->insn_len;
+}
+
+/* A VM exit (basic reasons: SDM Appendix C) as the core sees it. */
+void vmx_decode_exit(struct lhv_vmx_vcpu *vmx, u32 reason,
+		     struct lhv_exit *exit)
+{
+	u32 basic = EXIT_REASON_BASIC(reason);
+	u64 qual = vmcs_read(VMCS_EXIT_QUAL);
+
+	exit->raw = basic;
+	exit->info1 = qual;
+	switch (basic) {
+	case EXIT_EXCEPTION_NMI:
+		/* Only NMIs exit (the exception bitmap is empty). */
+		exit->info2 = vmcs_read(VMCS_EXIT_INTR_INFO);
+		exit->reason = INTR_INFO_TYPE(exit->info2) == INTR_TYPE_NMI ?
+			       LHV_EXIT_NONE : LHV_EXIT_UNKNOWN;
+		break;
+	case EXIT_EXT_INTR:
+	case EXIT_INIT:
+	case EXIT_SIPI:
+	case EXIT_IO_SMI:
+	case EXIT_OTHER_SMI:
+	case EXIT_PREEMPTION_TIMER:
+		exit->reason = LHV_EXIT_NONE;
+		break;
+	case EXIT_TRIPLE_FAULT:
+		exit->reason = LHV_EXIT_SHUTDOWN;
+		break;
+	case EXIT_CPUID:
+		exit->reason = LHV_EXIT_CPUID;
+		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
+		break;
+	case EXIT_HLT:
+		exit->reason = LHV_EXIT_HLT;
+		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
+		break;
+	case EXIT_IO:
+		vmx_decode_io(vmx, qual, exit);
+		break;
+	case EXIT_RDMSR:
+	case EXIT_WRMSR:
+		exit->reason = basic == EXIT_RDMSR ? LHV_EXIT_RDMSR :
+						     LHV_EXIT_WRMSR;
+		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
+		break;
+	case EXIT_EPT_VIOLATION:
+		exit->reason = LHV_EXIT_NPF;
+		exit->info2 = vmcs_read(VMCS_GUEST_PHYS_ADDR);
+		exit->npf.gpa = exit->info2;
+		exit->npf.write = qual & EPT_QUAL_WRITE;
+		exit->npf.fetch = qual & EPT_QUAL_FETCH;
+		exit->npf.present = qual & EPT_QUAL_PRESENT;
+		break;
+	case EXIT_EPT_MISCONFIG:
+		/* lhv wrote a bad EPT entry: an internal error, with the GPA. */
+		exit->info2 = vmcs_read(VMCS_GUEST_PHYS_ADDR);
+		exit->reason = LHV_EXIT_UNKNOWN;
+		break;
+	case EXIT_CR_ACCESS:
+		vmx_handle_cr(vmx, qual, exit);
+		break;
+	case EXIT_DR_ACCESS:
+		vmx_take_dr(vmx);
+		exit->reason = LHV_EXIT_NONE;
+		break;
+	case EXIT_INVD:
+		/* Guest memory is host memory: nothing to invalidate. */
+		vmx_skip(vmx);
+		exit->reason = LHV_EXIT_NONE;
+		break;
+	case EXIT_XSETBV:
+		exit->reason = LHV_EXIT_XSETBV;
+		break;
+	case EXIT_GETSEC:
+	case EXIT_RDPMC:
+	case EXIT_RSM:
+	case EXIT_VMCALL ... EXIT_VMXON:
+	case EXIT_MWAIT:
+	case EXIT_MONITOR:
+	case EXIT_INVEPT:
+	case EXIT_INVVPID:
+	case EXIT_VMFUNC:
+		exit->reason = LHV_EXIT_UD;
+		break;
+	default:
+		exit->reason = LHV_EXIT_UNKNOWN;
+		break;
+	}
+}
