@@ -390,3 +390,57 @@ void __assert_io_exit(struct kvm_vcpu *vcpu, u16 port, u8 size, u8 dir,
 			    (unsigned long long)run->io.data_offset,
 			    vcpu->run_size);
 }
+
+struct kvm_cpuid2 *kvm_get_supported_cpuid(void)
+{
+	int fd, nent = 128;
+	struct kvm_cpuid2 *c;
+
+	if (kvm_check_cap(KVM_CAP_EXT_CPUID) <= 0)
+		return NULL;
+	fd = kvm_open_dev();
+	for (;;) {
+		c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
+		TEST_ASSERT(c, "out of memory");
+		c->nent = nent;
+		if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			break;
+		free(c);
+		if (errno != E2BIG || nent >= 4096) {
+			c = NULL;
+			break;
+		}
+		nent *= 2;
+	}
+	close(fd);
+	return c;
+}
+
+struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, u32 fn, u32 idx)
+{
+	u32 i;
+
+	for (i = 0; i < c->nent; i++)
+		if (c->entries[i].function == fn &&
+		    (c->entries[i].index == idx ||
+		     !(c->entries[i].flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX)))
+			return &c->entries[i];
+	return NULL;
+}
+
+int __vcpu_set_cpuid(struct kvm_vcpu *vcpu, struct kvm_cpuid2 *c)
+{
+	return ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+}
+
+bool vcpu_set_cpuid_supported(struct kvm_vcpu *vcpu)
+{
+	struct kvm_cpuid2 *c = kvm_get_supported_cpuid();
+	int r;
+
+	if (!c)
+		return false;
+	r = __vcpu_set_cpuid(vcpu, c);
+	free(c);
+	return r == 0;
+}

@@ -136,4 +136,15 @@ void __assert_io_exit(struct kvm_vcpu *vcpu, u16 port, u8 size, u8 dir,
 #define assert_io_exit(vcpu, port, size, dir, count)			\
 	__assert_io_exit(vcpu, port, size, dir, count, __FILE__, __LINE__)
 
+
+/*
+ * CPUID: KVM_GET_SUPPORTED_CPUID into a malloc'ed table (NULL where the
+ * device has no KVM_CAP_EXT_CPUID or the call fails), and KVM_SET_CPUID2.
+ */
+struct kvm_cpuid2 *kvm_get_supported_cpuid(void);
+struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, u32 fn, u32 idx);
+int __vcpu_set_cpuid(struct kvm_vcpu *vcpu, struct kvm_cpuid2 *c);
+/* Give the vCPU everything the device supports; false if it cannot. */
+bool vcpu_set_cpuid_supported(struct kvm_vcpu *vcpu);
+
 #endif /* SELFTEST_KVM_UTIL_H */

@@ -18,6 +18,42 @@
 #define PTE_D	(1ULL << 6)
 #define PTE_PS	(1ULL << 7)
 
+/*
+ * Exception stubs for vectors 0-31: push a zero where the CPU pushes no
+ * error code, push the vector, and hand the frame to guest_exception(),
+ * which reports it as UCALL_EXCEPTION.  Each stub is 16 bytes apart.
+ */
+asm(".pushsection .text\n"
+    ".align 16\n"
+    ".globl guest_exc_stubs\n"
+    "guest_exc_stubs:\n"
+    "vec = 0\n"
+    ".rept 32\n"
+    ".align 16\n"
+    ".if (vec != 8) && (vec != 10) && (vec != 11) && (vec != 12) && "
+    "(vec != 13) && (vec != 14) && (vec != 17) && (vec != 21) && "
+    "(vec != 29) && (vec != 30)\n"
+    "pushq $0\n"
+    ".endif\n"
+    "pushq $vec\n"
+    "jmp guest_exc_common\n"
+    "vec = vec + 1\n"
+    ".endr\n"
+    "guest_exc_common:\n"
+    "mov %rsp, %rdi\n"
+    "and $-16, %rsp\n"
+    "call guest_exception\n"
+    ".popsection\n");
+extern const u8 guest_exc_stubs[];
+
+/* frame: vector, error code, then the CPU's RIP, CS, RFLAGS, RSP, SS. */
+void guest_exception(u64 *frame) __attribute__((noreturn, used));
+void guest_exception(u64 *frame)
+{
+	for (;;)
+		ucall(UCALL_EXCEPTION, frame[0], frame[1], frame[2], frame[5]);
+}
+
 static u64 slot0_size(struct kvm_vm *vm)
 {
 	unsigned int i;
@@ -62,13 +98,28 @@ static u64 gdt_entry(u32 base, u32 limit, u8 access, u8 flags)
 	       ((u64)(flags & 0xf) << 52) | ((u64)(base >> 24) << 56);
 }
 
+/* 64-bit interrupt gates (SDM 6.14.1) to the stubs above. */
+static void build_idt(struct kvm_vm *vm)
+{
+	u64 *idt = addr_gpa2hva(vm, LM_IDT_GPA);
+	unsigned int v;
+
+	memset(idt, 0, PAGE_SIZE);
+	for (v = 0; v < 32; v++) {
+		u64 off = (u64)guest_exc_stubs + v * 16;
+
+		idt[2 * v] = (off & 0xffff) | ((u64)LM_SEL_CODE << 16) |
+			     (0x8eULL << 40) | ((off >> 16 & 0xffff) << 48);
+		idt[2 * v + 1] = off >> 32;
+	}
+}
+
 static void build_gdt(struct kvm_vm *vm)
 {
 	u64 *gdt = addr_gpa2hva(vm, LM_GDT_GPA);
 
 	memset(gdt, 0, PAGE_SIZE);
 	memset(addr_gpa2hva(vm, LM_TSS_GPA), 0, PAGE_SIZE);
-	memset(addr_gpa2hva(vm, LM_IDT_GPA), 0, PAGE_SIZE);
 	/* 0x08: code, present, DPL 0, execute/read, accessed; G, L. */
 	gdt[1] = gdt_entry(0, 0xfffff, 0x9b, 0xa);
 	/* 0x10: data, present, read/write, accessed; G, D/B. */
@@ -130,6 +181,7 @@ void vm_setup_longmode(struct kvm_vm *vm)
 {
 	build_page_tables(vm);
 	build_gdt(vm);
+	build_idt(vm);
 	load_self(vm);
 	vm->longmode = true;
 }
@@ -167,7 +219,7 @@ void vcpu_setup_longmode(struct kvm_vcpu *vcpu)
 	sregs.gdt.base = LM_GDT_GPA;
 	sregs.gdt.limit = 5 * 8 - 1;
 	sregs.idt.base = LM_IDT_GPA;
-	sregs.idt.limit = 0;
+	sregs.idt.limit = 32 * 16 - 1;
 
 	sregs.cr0 = LM_CR0;
 	sregs.cr3 = LM_PML4_GPA;

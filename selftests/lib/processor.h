@@ -10,8 +10,9 @@
  *            guests can poke at holes)
  *   0x16000  GDT: null, 0x08 64-bit code, 0x10 data, 0x18 TSS
  *   0x17000  TSS
- *   0x18000  IDT base; the limit is 0, so any exception triple-faults
- *            (KVM_EXIT_SHUTDOWN) rather than going unnoticed
+ *   0x18000  IDT: vectors 0-31 report the exception as a ucall
+ *            (UCALL_EXCEPTION: vector, error code, RIP, RSP), which the
+ *            host turns into a test failure with those values
  *   0x400000 the PT_LOAD segments of /proc/self/exe, at their addresses
  *   top      1 MiB of stack, ending at the end of slot 0
  *

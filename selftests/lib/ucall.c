@@ -43,11 +43,24 @@ void ucall_abort(const char *expr, const char *file, u64 line, u64 a, u64 b)
 			     : "memory");
 }
 
-void guest_returned(void)
+void guest_done_forever(void) __attribute__((noreturn, used));
+void guest_done_forever(void)
 {
 	for (;;)
 		ucall(UCALL_DONE, 0, 0, 0, 0);
 }
+
+/*
+ * Reached by guest_code's `ret`, not by a call: RSP is 16-byte aligned
+ * here, where C expects it 8 off.  Realign and call, so that code using
+ * aligned SSE stores on the stack (which GCC emits) works.
+ */
+asm(".pushsection .text\n"
+    ".globl guest_returned\n"
+    "guest_returned:\n"
+    "and $-16, %rsp\n"
+    "call guest_done_forever\n"
+    ".popsection\n");
 
 /* --- host side --- */
 
@@ -100,6 +113,12 @@ u64 vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 			    "guest assertion failed (values 0x%llx, 0x%llx)",
 			    (unsigned long long)uc->args[0],
 			    (unsigned long long)uc->args[1]);
+	case UCALL_EXCEPTION:
+		TEST_FAIL("guest exception %llu error 0x%llx at RIP 0x%llx RSP 0x%llx",
+			  (unsigned long long)uc->args[0],
+			  (unsigned long long)uc->args[1],
+			  (unsigned long long)uc->args[2],
+			  (unsigned long long)uc->args[3]);
 	}
 	return uc->cmd;
 }

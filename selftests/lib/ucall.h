@@ -22,6 +22,7 @@ enum {
 	UCALL_SYNC,	/* args[] hold values for the host; resumable */
 	UCALL_DONE,	/* the guest has finished */
 	UCALL_ABORT,	/* GUEST_ASSERT failed: expr, file, line, args */
+	UCALL_EXCEPTION, /* unexpected exception: vector, error, RIP, RSP */
 };
 
 struct ucall {
