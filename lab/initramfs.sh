@@ -43,8 +43,11 @@ while (($#)); do
 done
 lab_need_kernel
 
-root=$LAB/root
-rm -rf "$root"
+# a staging tree of our own: other lab scripts may build images meanwhile
+root=$(mktemp -d "$LAB/root.XXXXXX")
+tests_copy=
+trap 'rm -rf "$root" "$root.cpio" $tests_copy' EXIT
+chmod 755 "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,modules,tests,lab,bench}
 
 # busybox and its applets
@@ -122,7 +125,9 @@ for t in $(executables "$SRC/lab/guest/tests"); do cp "$SRC/lab/guest/tests/$t" 
 		executables "$BUILD/selftests"
 	fi
 } >"$root/tests/TESTS"
-cp "$root/tests/TESTS" "$LAB/TESTS"
+cp "$root/tests/TESTS" "$LAB/TESTS.$$" && mv -f "$LAB/TESTS.$$" "$LAB/TESTS"
+tests_copy=$(mktemp "$LAB/tests.XXXXXX")
+cp "$root/tests/TESTS" "$tests_copy"
 
 cp "$SRC/lab/guest/init" "$root/init"
 chmod 755 "$root/init"
@@ -151,16 +156,20 @@ done < <(find "$root/usr/bin" "$root/tests" "$root/bench" -type f -perm -u+x -pr
 # reproducible archive
 find "$root" -exec touch -h -d @0 {} +
 mkdir -p "$(dirname "$out")"
+tmp=$root.cpio
 (
 	cd "$root"
 	find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
-		cpio -o -H newc --reproducible -R 0:0 2>"$LAB/cpio.err" ||
-		{ cat "$LAB/cpio.err" >&2; exit 1; }
-) >"$out.tmp"
+		cpio -o -H newc --reproducible -R 0:0 2>"$root.err" ||
+		{ cat "$root.err" >&2; exit 1; }
+) >"$tmp"
+rm -f "$root.err"
 if ((gz)); then
-	gzip -n -1 <"$out.tmp" >"$out"
-	rm -f "$out.tmp"
+	gzip -n -1 <"$tmp" >"$out.$$"
+	rm -f "$tmp"
 else
-	mv "$out.tmp" "$out"
+	mv "$tmp" "$out.$$"
 fi
+mv -f "$out.$$" "$out"
+mv -f "$tests_copy" "$out.tests"
 echo "initramfs: $out ($(du -h "$out" | cut -f1)), tests: $(tr '\n' ' ' <"$LAB/TESTS")"

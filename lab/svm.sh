@@ -18,17 +18,20 @@ Boot the SVM lab host (QEMU TCG, -cpu qemu64,+svm,+npt) and run the tests.
   --mode MODE       check (default), demo, shell, or a lab/guest/MODE.sh
   --targets LIST    devices to test, comma-separated (default lhv,kvm)
   --tests LIST      only these tests (default: the image's test list)
-  --timeout SECS    kill the lab after SECS (default 900); a FAIL
+  --timeout SECS    kill the lab after SECS (default 600); a FAIL
   --test-timeout S  kill one test binary after S seconds (default 120)
   --name NAME       results go to \$BUILD/results/NAME.txt (default svm,
                     or the mode's name when it is not check)
   --append ARGS     extra kernel command line
-  --no-build        reuse \$BUILD/lab/initramfs.cpio
+  --add SRC:DEST    also put file SRC at DEST in the image (repeatable;
+                    e.g. an extra test: --add x:/tests/x --tests x)
+  --no-build        reuse \$BUILD/lab/NAME.cpio
 Exit status: 0 when every result is PASS or SKIP, 1 otherwise.
 USAGE
 }
 
-mode=check targets=lhv,kvm tests= tmo=900 ttmo=120 name= extra= build=1
+mode=check targets=lhv,kvm tests= tmo=600 ttmo=120 name= extra= build=1
+adds=()
 while (($#)); do
 	case "$1" in
 	-h|--help) usage; exit 0 ;;
@@ -40,6 +43,7 @@ while (($#)); do
 	--name) name=$2; shift ;;
 	--append) extra=$2; shift ;;
 	--no-build) build=0 ;;
+	--add) adds+=(--add "$2"); shift ;;
 	*) usage >&2; exit 2 ;;
 	esac
 	shift
@@ -51,9 +55,9 @@ lab_need_kernel
 command -v qemu-system-x86_64 >/dev/null ||
 	{ echo "svm lab: no qemu-system-x86_64 (make deps)" >&2; exit 1; }
 
-initrd=$LAB/initramfs.cpio
+initrd=$LAB/$name.cpio	# our own: other lab runs may rebuild theirs
 if ((build)); then
-	bash "$SRC/lab/initramfs.sh" -o "$initrd"
+	bash "$SRC/lab/initramfs.sh" -o "$initrd" "${adds[@]}"
 fi
 
 log=$LAB/$name.log
@@ -69,7 +73,7 @@ if [[ $mode == check ]]; then
 	if [[ -n "$tests" ]]; then
 		list=$(tr , '\n' <<<"$tests")
 	else
-		list=$(grep -v '^[[:space:]]*\(#\|$\)' "$LAB/TESTS" || true)
+		list=$(grep -v '^[[:space:]]*\(#\|$\)' "$initrd.tests" || true)
 	fi
 	for t in ${targets//,/ }; do
 		{
