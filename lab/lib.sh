@@ -26,9 +26,9 @@ lab_env() {
 	LAB=$BUILD/lab
 	RESULTS=$BUILD/results
 	if [[ -z "${KVER:-}" ]]; then
-		if [[ -n "${KDIR:-}" && -d "$KDIR" ]]; then
-			KVER=$(basename "$(dirname "$(readlink -f "$KDIR")")")
-			# /usr/src/linux-headers-X: the name is in the path
+		# KDIR=/lib/modules/<KVER>/build
+		if [[ -n "${KDIR:-}" ]]; then
+			KVER=$(basename "$(dirname "$KDIR")")
 			[[ -d /lib/modules/$KVER/kernel ]] || KVER=
 		fi
 	fi
