@@ -19,11 +19,13 @@
 #include <asm/fpu/types.h>
 
 #include "mmu.h"
+#include "emul.h"
+#include "gpt.h"
 
 #define LHV_API_VERSION		12
 #define LHV_MAX_VCPUS		8
 #define LHV_MAX_VCPU_ID		1024
-#define LHV_MAX_CPUID_ENTRIES	64
+#define LHV_MAX_CPUID_ENTRIES	256
 
 /* Index of the guest registers kept in struct lhv_vcpu.regs. */
 enum lhv_reg {
@@ -69,6 +71,17 @@ struct lhv_exit {
 struct lhv_vm;
 struct lhv_vcpu;
 
+/* An MMIO instruction being emulated (kmod/mmio.c), across exits. */
+struct lhv_mmio {
+	bool active;			/* emulation in progress */
+	bool pending;			/* KVM_EXIT_MMIO awaits completion */
+	u8 nbytes;
+	u8 bytes[15];
+	struct lhv_insn insn;
+	struct lhv_emul_ctx ctx;
+	struct lhv_gpt_env env;
+};
+
 /*
  * struct lhv_arch_ops - one per vendor backend (svm/, vmx/), const, chosen
  * once at module init.  Per-CPU calls run on that CPU with preemption off.
@@ -105,10 +118,32 @@ struct lhv_arch_ops {
 	void (*queue_exception)(struct lhv_vcpu *vcpu, u8 vector,
 				bool has_error, u32 error_code);
 	u64 (*get_cr0)(struct lhv_vcpu *vcpu);
+	u64 (*get_cr4)(struct lhv_vcpu *vcpu);
 	u64 (*get_efer)(struct lhv_vcpu *vcpu);
+
+	/*
+	 * Events.  The core decides what to inject (kmod/events.c); the
+	 * backend knows whether the guest can take it right now and how.
+	 */
+	bool (*event_injected)(struct lhv_vcpu *vcpu);	/* entry carries one */
+	bool (*interrupt_allowed)(struct lhv_vcpu *vcpu);
+	bool (*nmi_allowed)(struct lhv_vcpu *vcpu);
+	void (*inject_irq)(struct lhv_vcpu *vcpu, u8 vector);
+	void (*inject_nmi)(struct lhv_vcpu *vcpu);
+	/* Exit (LHV_EXIT_INTR_WINDOW) once the guest can take an IRQ/NMI. */
+	void (*set_irq_window)(struct lhv_vcpu *vcpu, bool on);
+	void (*set_nmi_window)(struct lhv_vcpu *vcpu, bool on);
+	void (*get_events)(struct lhv_vcpu *vcpu,
+			   struct kvm_vcpu_events *ev);
+	int (*set_events)(struct lhv_vcpu *vcpu,
+			  const struct kvm_vcpu_events *ev);
+	void (*get_debugregs)(struct lhv_vcpu *vcpu, struct kvm_debugregs *d);
+	int (*set_debugregs)(struct lhv_vcpu *vcpu,
+			     const struct kvm_debugregs *d);
 };
 
 extern const struct lhv_arch_ops *lhv_ops;
+extern u64 lhv_host_xcr0;
 extern const struct lhv_arch_ops lhv_svm_ops;
 extern const struct lhv_arch_ops lhv_vmx_ops;
 
@@ -127,6 +162,7 @@ struct lhv_vm {
 	u32 vcpu_ids[LHV_MAX_VCPUS];	/* under lock */
 	struct lhv_vcpu *vcpus[LHV_MAX_VCPUS]; /* under lock, never shrinks */
 	u32 vm_id;			/* for logs */
+	u64 user_msr_exits;		/* KVM_MSR_EXIT_REASON_* enabled */
 };
 
 /*
@@ -152,11 +188,23 @@ struct lhv_vcpu {
 	u64 mtrr_def_type;
 	u64 mtrr_var[16];		/* base/mask pairs 0x200-0x20f */
 	u64 mtrr_fixed[11];
+	/* Userspace interrupt controller (KVM_INTERRUPT, KVM_NMI). */
+	bool irq_pending;
+	u8 irq_vector;
+	bool nmi_pending;
+	bool nmi_masked;		/* an NMI handler runs (until IRET) */
+	u32 mp_state;
+	u64 xcr0;			/* guest XCR0 */
+	/* MSR exit being completed by userspace (KVM_EXIT_X86_*MSR). */
+	bool msr_pending;
+	bool msr_write;
+	u8 msr_insn_len;
 	/* I/O exit being completed by userspace (valid when io_pending). */
 	bool io_pending;
 	bool io_in;
 	u8 io_size;
 	bool shutdown;			/* triple fault seen: state is dead */
+	struct lhv_mmio mmio;
 	int nr_cpuid;
 	struct kvm_cpuid_entry2 cpuid[LHV_MAX_CPUID_ENTRIES];
 	struct lhv_vcpu_stats stats;
@@ -191,7 +239,43 @@ int lhv_create_vcpu(struct lhv_vm *vm, unsigned long id);
 int lhv_vcpu_run(struct lhv_vcpu *vcpu);
 void lhv_skip_insn(struct lhv_vcpu *vcpu, const struct lhv_exit *exit);
 
+/* kmod/mmio.c */
+int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa);
+int lhv_mmio_complete(struct lhv_vcpu *vcpu);
+
+/* kmod/events.c */
+int lhv_ioctl_interrupt(struct lhv_vcpu *vcpu, void __user *argp);
+int lhv_ioctl_nmi(struct lhv_vcpu *vcpu);
+void lhv_inject_pending(struct lhv_vcpu *vcpu);
+bool lhv_ready_for_interrupt(struct lhv_vcpu *vcpu);
+int lhv_ioctl_get_events(struct lhv_vcpu *vcpu, void __user *argp);
+int lhv_ioctl_set_events(struct lhv_vcpu *vcpu, void __user *argp);
+int lhv_ioctl_get_mp_state(struct lhv_vcpu *vcpu, void __user *argp);
+int lhv_ioctl_set_mp_state(struct lhv_vcpu *vcpu, void __user *argp);
+int lhv_ioctl_get_debugregs(struct lhv_vcpu *vcpu, void __user *argp);
+int lhv_ioctl_set_debugregs(struct lhv_vcpu *vcpu, void __user *argp);
+
+/* kmod/msr.c */
+int lhv_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data, bool host);
+int lhv_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data, bool host);
+int lhv_ioctl_msr_index_list(void __user *argp);
+int lhv_ioctl_get_msrs(struct lhv_vcpu *vcpu, void __user *argp);
+int lhv_ioctl_set_msrs(struct lhv_vcpu *vcpu, void __user *argp);
+
+/* kmod/fpu.c */
+int lhv_ioctl_get_fpu(struct lhv_vcpu *vcpu, void __user *argp);
+int lhv_ioctl_set_fpu(struct lhv_vcpu *vcpu, void __user *argp);
+int lhv_ioctl_get_xsave(struct lhv_vcpu *vcpu, void __user *argp);
+int lhv_ioctl_set_xsave(struct lhv_vcpu *vcpu, void __user *argp);
+int lhv_ioctl_get_xcrs(struct lhv_vcpu *vcpu, void __user *argp);
+int lhv_ioctl_set_xcrs(struct lhv_vcpu *vcpu, void __user *argp);
+int lhv_set_xcr0(struct lhv_vcpu *vcpu, u64 xcr0);
+u64 lhv_supported_xcr0(void);
+
 /* kmod/cpuid.c */
+int lhv_ioctl_get_supported_cpuid(void __user *argp);
+int lhv_ioctl_set_cpuid2(struct lhv_vcpu *vcpu, void __user *argp);
+int lhv_ioctl_get_cpuid2(struct lhv_vcpu *vcpu, void __user *argp);
 void lhv_cpuid_init_default(struct lhv_vcpu *vcpu);
 void lhv_cpuid_lookup(struct lhv_vcpu *vcpu, u32 fn, u32 idx,
 		      u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);

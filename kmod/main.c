@@ -14,6 +14,7 @@
 #include <linux/syscore_ops.h>
 #include <linux/percpu.h>
 #include <asm/reboot.h>
+#include <asm/fpu/xcr.h>
 
 #include "lhv.h"
 
@@ -124,6 +125,10 @@ static long lhv_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return lhv_create_vm(arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : 2 * PAGE_SIZE;
+	case KVM_GET_SUPPORTED_CPUID:
+		return lhv_ioctl_get_supported_cpuid((void __user *)arg);
+	case KVM_GET_MSR_INDEX_LIST:
+		return lhv_ioctl_msr_index_list((void __user *)arg);
 	default:
 		/* What KVM answers for an unknown system ioctl. */
 		return -EINVAL;
@@ -144,13 +149,30 @@ static struct miscdevice lhv_misc = {
 	.mode = 0600,
 };
 
+/* Every operation is mandatory: a hole is a bug, caught at load time. */
+static bool lhv_ops_complete(const struct lhv_arch_ops *ops)
+{
+	const void *const *fn = (const void *const *)&ops->hardware_supported;
+	const void *const *end = (const void *const *)(ops + 1);
+
+	for (; fn < end; fn++) {
+		if (!*fn) {
+			pr_err("lhv: %s backend lacks operation %td\n",
+			       ops->name, fn - (const void *const *)ops);
+			return false;
+		}
+	}
+	return true;
+}
+
 static const struct lhv_arch_ops *lhv_pick_backend(void)
 {
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(lhv_backends); i++)
 		if (lhv_backends[i]->hardware_supported())
-			return lhv_backends[i];
+			return lhv_ops_complete(lhv_backends[i]) ?
+			       lhv_backends[i] : NULL;
 	return NULL;
 }
 
@@ -163,6 +185,8 @@ static int __init lhv_init(void)
 		pr_err("lhv: no usable VMX or SVM on this CPU\n");
 		return -ENODEV;
 	}
+	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
+		lhv_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	r = lhv_ops->hardware_setup();
 	if (r)
 		return r;

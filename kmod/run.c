@@ -15,8 +15,12 @@
 #include <asm/nospec-branch.h>
 #include <asm/fpu/api.h>
 #include <asm/debugreg.h>
+#include <asm/fpu/xcr.h>
 
 #include "lhv.h"
+
+/* The host's XCR0, read once at module init. */
+u64 lhv_host_xcr0 __ro_after_init;
 
 /* The last vCPU that ran on each host CPU: an IBPB separates guests. */
 static DEFINE_PER_CPU(struct lhv_vcpu *, lhv_last_vcpu);
@@ -104,64 +108,6 @@ static int lhv_handle_cpuid(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 	return LHV_RESUME;
 }
 
-static int lhv_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data)
-{
-	int r = lhv_ops->get_msr(vcpu, index, data);
-
-	if (r != -ENOENT)
-		return r;
-	switch (index) {
-	case MSR_IA32_TSC:
-		*data = rdtsc();
-		return 0;
-	case MSR_IA32_APICBASE:
-		*data = vcpu->apic_base;
-		return 0;
-	case MSR_IA32_MISC_ENABLE:
-		*data = vcpu->misc_enable;
-		return 0;
-	case MSR_MTRRcap:
-		*data = 0;
-		return 0;
-	case MSR_MTRRdefType:
-		*data = vcpu->mtrr_def_type;
-		return 0;
-	case 0x200 ... 0x20f:
-		*data = vcpu->mtrr_var[index - 0x200];
-		return 0;
-	case MSR_IA32_UCODE_REV:
-	case MSR_IA32_PLATFORM_ID:
-		*data = 0;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-static int lhv_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
-{
-	int r = lhv_ops->set_msr(vcpu, index, data);
-
-	if (r != -ENOENT)
-		return r;
-	switch (index) {
-	case MSR_IA32_APICBASE:
-		vcpu->apic_base = data;
-		return 0;
-	case MSR_IA32_MISC_ENABLE:
-		vcpu->misc_enable = data;
-		return 0;
-	case MSR_MTRRdefType:
-		vcpu->mtrr_def_type = data;
-		return 0;
-	case 0x200 ... 0x20f:
-		vcpu->mtrr_var[index - 0x200] = data;
-		return 0;
-	case MSR_IA32_UCODE_REV:
-		return 0;
-	}
-	return -EINVAL;
-}
-
 static int lhv_handle_msr(struct lhv_vcpu *vcpu, const struct lhv_exit *exit,
 			  bool write)
 {
@@ -172,13 +118,32 @@ static int lhv_handle_msr(struct lhv_vcpu *vcpu, const struct lhv_exit *exit,
 	if (write) {
 		data = (vcpu->regs[LHV_RDX] << 32) |
 		       (u32)vcpu->regs[LHV_RAX];
-		r = lhv_set_msr(vcpu, index, data);
+		r = lhv_set_msr(vcpu, index, data, false);
 	} else {
-		r = lhv_get_msr(vcpu, index, &data);
+		r = lhv_get_msr(vcpu, index, &data, false);
 		if (!r) {
 			vcpu->regs[LHV_RAX] = (u32)data;
 			vcpu->regs[LHV_RDX] = data >> 32;
 		}
+	}
+	if ((r == -ENOENT &&
+	     (vcpu->vm->user_msr_exits & KVM_MSR_EXIT_REASON_UNKNOWN)) ||
+	    (r == -EINVAL &&
+	     (vcpu->vm->user_msr_exits & KVM_MSR_EXIT_REASON_INVAL))) {
+		/* Userspace asked to see the accesses we would #GP. */
+		struct kvm_run *run = vcpu->run;
+
+		run->exit_reason = write ? KVM_EXIT_X86_WRMSR :
+					   KVM_EXIT_X86_RDMSR;
+		run->msr.error = 0;
+		run->msr.reason = r == -ENOENT ? KVM_MSR_EXIT_REASON_UNKNOWN :
+						 KVM_MSR_EXIT_REASON_INVAL;
+		run->msr.index = index;
+		run->msr.data = write ? data : 0;
+		vcpu->msr_pending = true;
+		vcpu->msr_write = write;
+		vcpu->msr_insn_len = exit->insn_len;
+		return LHV_USER;
 	}
 	if (r) {
 		lhv_ops->queue_exception(vcpu, 13, true, 0);	/* #GP(0) */
@@ -197,12 +162,8 @@ static int lhv_handle_npf(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 
 	slot = lhv_slot_by_gfn(srcu_dereference(vm->slots, &vm->srcu),
 			       gpa >> PAGE_SHIFT);
-	if (!slot || (exit->npf.write && (slot->flags & KVM_MEM_READONLY)) ||
-	    exit->npf.present) {
-		/* MMIO: needs the instruction emulator, not there yet. */
-		return lhv_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-					  exit);
-	}
+	if (!slot || (exit->npf.write && (slot->flags & KVM_MEM_READONLY)))
+		return lhv_mmio_begin(vcpu, gpa);
 	r = lhv_mmu_map(&vm->mmu, slot, gpa, exit->npf.write);
 	if (r == -ENOMEM || r == -EINTR || r == -EAGAIN)
 		return r;
@@ -211,6 +172,40 @@ static int lhv_handle_npf(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 		return -EFAULT;
 	}
 	return LHV_RESUME;
+}
+
+static int lhv_handle_xsetbv(struct lhv_vcpu *vcpu,
+			     const struct lhv_exit *exit)
+{
+	u64 v = (vcpu->regs[LHV_RDX] << 32) | (u32)vcpu->regs[LHV_RAX];
+
+	if (!(lhv_ops->get_cr4(vcpu) & X86_CR4_OSXSAVE)) {
+		lhv_ops->queue_exception(vcpu, 6, false, 0);	/* #UD */
+		return LHV_RESUME;
+	}
+	if ((u32)vcpu->regs[LHV_RCX] != 0 || lhv_set_xcr0(vcpu, v)) {
+		lhv_ops->queue_exception(vcpu, 13, true, 0);	/* #GP(0) */
+		return LHV_RESUME;
+	}
+	lhv_skip_insn(vcpu, exit);
+	return LHV_RESUME;
+}
+
+/* Finish an RDMSR/WRMSR that userspace handled (KVM_EXIT_X86_*MSR). */
+static void lhv_complete_msr(struct lhv_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	vcpu->msr_pending = false;
+	if (run->msr.error) {
+		lhv_ops->queue_exception(vcpu, 13, true, 0);
+		return;
+	}
+	if (!vcpu->msr_write) {
+		vcpu->regs[LHV_RAX] = (u32)run->msr.data;
+		vcpu->regs[LHV_RDX] = run->msr.data >> 32;
+	}
+	vcpu->regs[LHV_RIP] += vcpu->msr_insn_len;
 }
 
 static int lhv_handle_exit(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
@@ -243,8 +238,16 @@ static int lhv_handle_exit(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 		run->fail_entry.cpu = vcpu->cpu;
 		return LHV_USER;
 	case LHV_EXIT_UD:
-	case LHV_EXIT_XSETBV:
 		lhv_ops->queue_exception(vcpu, 6, false, 0);	/* #UD */
+		return LHV_RESUME;
+	case LHV_EXIT_XSETBV:
+		return lhv_handle_xsetbv(vcpu, exit);
+	case LHV_EXIT_INTR_WINDOW:
+		if (READ_ONCE(run->request_interrupt_window) &&
+		    lhv_ready_for_interrupt(vcpu)) {
+			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+			return LHV_USER;
+		}
 		return LHV_RESUME;
 	default:
 		return lhv_internal_error(vcpu,
@@ -260,6 +263,7 @@ static int lhv_handle_exit(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
  */
 static int lhv_enter_guest(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 {
+	bool swap_xcr0;
 	int cpu, r;
 
 	preempt_disable();
@@ -283,8 +287,16 @@ static int lhv_enter_guest(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 	}
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
+	lhv_inject_pending(vcpu);
 
+	/* The guest's XCR0 only matters, and is only loaded, with OSXSAVE. */
+	swap_xcr0 = (lhv_ops->get_cr4(vcpu) & X86_CR4_OSXSAVE) &&
+		    vcpu->xcr0 != lhv_host_xcr0;
+	if (swap_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	r = lhv_ops->vcpu_run(vcpu, exit);
+	if (swap_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, lhv_host_xcr0);
 	WRITE_ONCE(vcpu->mode, LHV_MODE_OUTSIDE);
 	vcpu->stats.entries++;
 	if (hw_breakpoint_active())
@@ -304,9 +316,19 @@ int lhv_vcpu_run(struct lhv_vcpu *vcpu)
 	vcpu->stats.runs++;
 	if (vcpu->io_pending)
 		lhv_complete_io(vcpu);
+	if (vcpu->msr_pending)
+		lhv_complete_msr(vcpu);
+	if (vcpu->mmio.pending) {
+		idx = srcu_read_lock(&vm->srcu);
+		r = lhv_mmio_complete(vcpu);
+		srcu_read_unlock(&vm->srcu, idx);
+		if (r == LHV_USER)
+			goto out_user;
+	}
 	if (READ_ONCE(run->immediate_exit)) {
 		run->exit_reason = KVM_EXIT_INTR;
-		return -EINTR;
+		r = -EINTR;
+		goto out_user;
 	}
 
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
@@ -339,9 +361,22 @@ int lhv_vcpu_run(struct lhv_vcpu *vcpu)
 		srcu_read_unlock(&vm->srcu, idx);
 		if (r <= 0)
 			break;
+		/* Userspace wants to inject and the guest can take it. */
+		if (unlikely(READ_ONCE(run->request_interrupt_window)) &&
+		    lhv_ready_for_interrupt(vcpu)) {
+			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+			r = LHV_USER;
+			break;
+		}
 	}
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+out_user:
 	if (r == LHV_USER)
 		vcpu->stats.user_exits++;
+	/* What a userspace interrupt controller looks at (KVM API 5). */
+	run->if_flag = !!(vcpu->regs[LHV_RFLAGS] & X86_EFLAGS_IF);
+	run->ready_for_interrupt_injection = lhv_ready_for_interrupt(vcpu);
+	run->apic_base = vcpu->apic_base;
+	run->flags = 0;
 	return r;
 }

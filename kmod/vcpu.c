@@ -122,6 +122,60 @@ static long lhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 			vcpu->apic_base = sregs.apic_base;
 		break;
 	}
+	case KVM_INTERRUPT:
+		r = lhv_ioctl_interrupt(vcpu, argp);
+		break;
+	case KVM_NMI:
+		r = lhv_ioctl_nmi(vcpu);
+		break;
+	case KVM_GET_VCPU_EVENTS:
+		r = lhv_ioctl_get_events(vcpu, argp);
+		break;
+	case KVM_SET_VCPU_EVENTS:
+		r = lhv_ioctl_set_events(vcpu, argp);
+		break;
+	case KVM_GET_MP_STATE:
+		r = lhv_ioctl_get_mp_state(vcpu, argp);
+		break;
+	case KVM_SET_MP_STATE:
+		r = lhv_ioctl_set_mp_state(vcpu, argp);
+		break;
+	case KVM_GET_DEBUGREGS:
+		r = lhv_ioctl_get_debugregs(vcpu, argp);
+		break;
+	case KVM_SET_DEBUGREGS:
+		r = lhv_ioctl_set_debugregs(vcpu, argp);
+		break;
+	case KVM_GET_MSRS:
+		r = lhv_ioctl_get_msrs(vcpu, argp);
+		break;
+	case KVM_SET_MSRS:
+		r = lhv_ioctl_set_msrs(vcpu, argp);
+		break;
+	case KVM_SET_CPUID2:
+		r = lhv_ioctl_set_cpuid2(vcpu, argp);
+		break;
+	case KVM_GET_CPUID2:
+		r = lhv_ioctl_get_cpuid2(vcpu, argp);
+		break;
+	case KVM_GET_FPU:
+		r = lhv_ioctl_get_fpu(vcpu, argp);
+		break;
+	case KVM_SET_FPU:
+		r = lhv_ioctl_set_fpu(vcpu, argp);
+		break;
+	case KVM_GET_XSAVE:
+		r = lhv_ioctl_get_xsave(vcpu, argp);
+		break;
+	case KVM_SET_XSAVE:
+		r = lhv_ioctl_set_xsave(vcpu, argp);
+		break;
+	case KVM_GET_XCRS:
+		r = lhv_ioctl_get_xcrs(vcpu, argp);
+		break;
+	case KVM_SET_XCRS:
+		r = lhv_ioctl_set_xcrs(vcpu, argp);
+		break;
 	case LHV_GET_VCPU_STATS:
 		r = copy_to_user(argp, &vcpu->stats, sizeof(vcpu->stats)) ?
 		    -EFAULT : 0;

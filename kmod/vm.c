@@ -19,8 +19,8 @@
 
 #include "lhv.h"
 
-/* Memslot flags that work today (KVM_MEM_READONLY needs MMIO exits). */
-#define LHV_MEM_FLAGS	0
+/* Memslot flags that work: writes to read-only slots exit as MMIO. */
+#define LHV_MEM_FLAGS	KVM_MEM_READONLY
 
 static atomic_t lhv_vm_ids = ATOMIC_INIT(0);
 
@@ -32,7 +32,18 @@ long lhv_check_extension(long ext)
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_EXT_CPUID:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_INTR_SHADOW:
+	case KVM_CAP_DEBUGREGS:
+	case KVM_CAP_XSAVE:
+	case KVM_CAP_XCRS:
 		return 1;
+	case KVM_CAP_X86_USER_SPACE_MSR:
+		return KVM_MSR_EXIT_REASON_INVAL | KVM_MSR_EXIT_REASON_UNKNOWN;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
 		return LHV_MAX_VCPUS;
@@ -143,6 +154,22 @@ out_unlock:
 	return r;
 }
 
+static int lhv_vm_enable_cap(struct lhv_vm *vm, struct kvm_enable_cap *cap)
+{
+	if (cap->flags)
+		return -EINVAL;
+	switch (cap->cap) {
+	case KVM_CAP_X86_USER_SPACE_MSR:
+		if (cap->args[0] & ~(u64)(KVM_MSR_EXIT_REASON_INVAL |
+					  KVM_MSR_EXIT_REASON_UNKNOWN))
+			return -EINVAL;
+		WRITE_ONCE(vm->user_msr_exits, cap->args[0]);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 static long lhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 			 unsigned long arg)
 {
@@ -167,6 +194,20 @@ static long lhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_TSS_ADDR:
 		/* Only VMX without unrestricted guest needs it: accepted. */
 		return arg > 0xffffffffUL - 3 * PAGE_SIZE ? -EINVAL : 0;
+	case KVM_SET_IDENTITY_MAP_ADDR: {
+		u64 addr;
+
+		if (copy_from_user(&addr, argp, sizeof(addr)))
+			return -EFAULT;
+		return 0;	/* likewise: accepted, not needed */
+	}
+	case KVM_ENABLE_CAP: {
+		struct kvm_enable_cap cap;
+
+		if (copy_from_user(&cap, argp, sizeof(cap)))
+			return -EFAULT;
+		return lhv_vm_enable_cap(vm, &cap);
+	}
 	default:
 		return -ENOTTY;
 	}

@@ -309,6 +309,8 @@ static void svm_take_dr(struct lhv_svm_vcpu *svm)
 	svm->vmcb->control.intercept_dr = 0;
 }
 
+static void svm_set_irq_window(struct lhv_vcpu *vcpu, bool on);
+
 static void svm_decode_exit(struct lhv_svm_vcpu *svm, struct lhv_exit *exit)
 {
 	struct vmcb_control *c = &svm->vmcb->control;
@@ -357,6 +359,16 @@ static void svm_decode_exit(struct lhv_svm_vcpu *svm, struct lhv_exit *exit)
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		exit->reason = LHV_EXIT_SHUTDOWN;
+		break;
+	case SVM_EXIT_VINTR:
+		svm_set_irq_window(&svm->vcpu, false);
+		exit->reason = LHV_EXIT_INTR_WINDOW;
+		break;
+	case SVM_EXIT_IRET:
+		/* The NMI handler returns: NMIs may come again after it. */
+		svm->vcpu.nmi_masked = false;
+		c->intercept1 &= ~SVM_I1_IRET;
+		exit->reason = LHV_EXIT_NONE;
 		break;
 	case SVM_EXIT_INVLPGA:
 	case SVM_EXIT_VMRUN ... SVM_EXIT_SKINIT:
@@ -582,6 +594,39 @@ static int svm_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_VM_CR:
 		*data = MSR_VM_CR_SVMDIS;	/* no nested SVM */
 		return 0;
+	case MSR_IA32_TSC:
+		*data = rdtsc() + to_svm(vcpu)->vmcb->control.tsc_offset;
+		return 0;
+	case MSR_STAR:
+		*data = s->star;
+		return 0;
+	case MSR_LSTAR:
+		*data = s->lstar;
+		return 0;
+	case MSR_CSTAR:
+		*data = s->cstar;
+		return 0;
+	case MSR_SYSCALL_MASK:
+		*data = s->sfmask;
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		*data = s->kernel_gs_base;
+		return 0;
+	case MSR_FS_BASE:
+		*data = s->fs.base;
+		return 0;
+	case MSR_GS_BASE:
+		*data = s->gs.base;
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		*data = s->sysenter_cs;
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		*data = s->sysenter_esp;
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		*data = s->sysenter_eip;
+		return 0;
 	}
 	return -ENOENT;
 }
@@ -624,6 +669,43 @@ static int svm_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
 	case MSR_VM_CR:
 	case MSR_VM_HSAVE_PA:
 		return -EINVAL;
+	case MSR_IA32_TSC:
+		svm->vmcb->control.tsc_offset = data - rdtsc();
+		return 0;
+	case MSR_STAR:
+		s->star = data;
+		return 0;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+		/* Canonical addresses only (SDM 3.3.7.1). */
+		if ((s64)(data << 16) >> 16 != (s64)data)
+			return -EINVAL;
+		if (index == MSR_LSTAR)
+			s->lstar = data;
+		else if (index == MSR_CSTAR)
+			s->cstar = data;
+		else if (index == MSR_KERNEL_GS_BASE)
+			s->kernel_gs_base = data;
+		else if (index == MSR_FS_BASE)
+			s->fs.base = data;
+		else
+			s->gs.base = data;
+		return 0;
+	case MSR_SYSCALL_MASK:
+		s->sfmask = data;
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		s->sysenter_cs = data;
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		s->sysenter_esp = data;
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		s->sysenter_eip = data;
+		return 0;
 	}
 	return -ENOENT;
 }
@@ -646,6 +728,147 @@ static u64 svm_get_cr0(struct lhv_vcpu *vcpu)
 static u64 svm_get_efer(struct lhv_vcpu *vcpu)
 {
 	return to_svm(vcpu)->vmcb->save.efer & ~EFER_SVME;
+}
+
+static u64 svm_get_cr4(struct lhv_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->save.cr4;
+}
+
+static bool svm_event_injected(struct lhv_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->control.event_inj & SVM_EV_VALID;
+}
+
+/* RFLAGS.IF, no interrupt shadow, nothing else being injected. */
+static bool svm_interrupt_allowed(struct lhv_vcpu *vcpu)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+
+	return (vcpu->regs[LHV_RFLAGS] & X86_EFLAGS_IF) &&
+	       !(c->int_state & SVM_INT_SHADOW) &&
+	       !(c->event_inj & SVM_EV_VALID);
+}
+
+static bool svm_nmi_allowed(struct lhv_vcpu *vcpu)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+
+	return !vcpu->nmi_masked && !(c->int_state & SVM_INT_SHADOW) &&
+	       !(c->event_inj & SVM_EV_VALID);
+}
+
+static void svm_inject_irq(struct lhv_vcpu *vcpu, u8 vector)
+{
+	to_svm(vcpu)->vmcb->control.event_inj = vector | SVM_EV_TYPE_INTR |
+						SVM_EV_VALID;
+}
+
+/*
+ * SVM does not tell when the guest's NMI handler is done: IRET is
+ * intercepted while an injected NMI may still run (APM 15.21.4).
+ */
+static void svm_inject_nmi(struct lhv_vcpu *vcpu)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+
+	c->event_inj = 2 | SVM_EV_TYPE_NMI | SVM_EV_VALID;
+	vcpu->nmi_masked = true;
+	c->intercept1 |= SVM_I1_IRET;
+}
+
+/*
+ * The interrupt window: a virtual interrupt (V_IRQ) that ignores the TPR
+ * is pending, and its delivery is intercepted (VINTR), so the guest exits
+ * as soon as it could take an interrupt (APM 15.21.4).
+ */
+static void svm_set_irq_window(struct lhv_vcpu *vcpu, bool on)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+
+	if (on) {
+		c->int_ctl |= SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR |
+			      SVM_INT_CTL_V_PRIO_MASK;
+		c->intercept1 |= SVM_I1_VINTR;
+	} else if (c->intercept1 & SVM_I1_VINTR) {
+		c->int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR |
+				SVM_INT_CTL_V_PRIO_MASK);
+		c->intercept1 &= ~SVM_I1_VINTR;
+	}
+}
+
+/* NMIs wait for the IRET exit (masked) or simply the next exit. */
+static void svm_set_nmi_window(struct lhv_vcpu *vcpu, bool on)
+{
+}
+
+static void svm_get_events(struct lhv_vcpu *vcpu, struct kvm_vcpu_events *ev)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+	u64 inj = c->event_inj;
+
+	ev->interrupt.shadow = (c->int_state & SVM_INT_SHADOW) ?
+			       KVM_X86_SHADOW_INT_MOV_SS : 0;
+	if (!(inj & SVM_EV_VALID))
+		return;
+	switch (inj & SVM_EV_TYPE_MASK) {
+	case SVM_EV_TYPE_EXC:
+		ev->exception.injected = 1;
+		ev->exception.nr = inj & 0xff;
+		ev->exception.has_error_code = !!(inj & SVM_EV_ERR_VALID);
+		ev->exception.error_code = inj >> 32;
+		break;
+	case SVM_EV_TYPE_INTR:
+		ev->interrupt.injected = 1;
+		ev->interrupt.nr = inj & 0xff;
+		break;
+	case SVM_EV_TYPE_NMI:
+		ev->nmi.injected = 1;
+		break;
+	}
+}
+
+static int svm_set_events(struct lhv_vcpu *vcpu,
+			  const struct kvm_vcpu_events *ev)
+{
+	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+
+	c->event_inj = 0;
+	if (ev->exception.injected || ev->exception.pending)
+		svm_queue_exception(vcpu, ev->exception.nr,
+				    ev->exception.has_error_code,
+				    ev->exception.error_code);
+	else if (ev->nmi.injected)
+		c->event_inj = 2 | SVM_EV_TYPE_NMI | SVM_EV_VALID;
+	if (ev->flags & KVM_VCPUEVENT_VALID_SHADOW) {
+		c->int_state &= ~SVM_INT_SHADOW;
+		if (ev->interrupt.shadow)
+			c->int_state |= SVM_INT_SHADOW;
+	}
+	return 0;
+}
+
+static void svm_get_debugregs(struct lhv_vcpu *vcpu, struct kvm_debugregs *d)
+{
+	struct lhv_svm_vcpu *svm = to_svm(vcpu);
+
+	memcpy(d->db, svm->dr, sizeof(d->db));
+	d->dr6 = svm->vmcb->save.dr6;
+	d->dr7 = svm->vmcb->save.dr7;
+}
+
+static int svm_set_debugregs(struct lhv_vcpu *vcpu,
+			     const struct kvm_debugregs *d)
+{
+	struct lhv_svm_vcpu *svm = to_svm(vcpu);
+
+	memcpy(svm->dr, d->db, sizeof(svm->dr));
+	svm->vmcb->save.dr6 = d->dr6 | 0xffff0ff0ULL;
+	svm->vmcb->save.dr7 = (d->dr7 & ~0xd000ULL) | 0x400;
+	/* Non-zero breakpoints must reach the hardware. */
+	if (d->db[0] | d->db[1] | d->db[2] | d->db[3])
+		svm_take_dr(svm);
+	return 0;
 }
 
 const struct lhv_arch_ops lhv_svm_ops = {
@@ -671,5 +894,17 @@ const struct lhv_arch_ops lhv_svm_ops = {
 	.set_msr = svm_set_msr,
 	.queue_exception = svm_queue_exception,
 	.get_cr0 = svm_get_cr0,
+	.get_cr4 = svm_get_cr4,
 	.get_efer = svm_get_efer,
+	.event_injected = svm_event_injected,
+	.interrupt_allowed = svm_interrupt_allowed,
+	.nmi_allowed = svm_nmi_allowed,
+	.inject_irq = svm_inject_irq,
+	.inject_nmi = svm_inject_nmi,
+	.set_irq_window = svm_set_irq_window,
+	.set_nmi_window = svm_set_nmi_window,
+	.get_events = svm_get_events,
+	.set_events = svm_set_events,
+	.get_debugregs = svm_get_debugregs,
+	.set_debugregs = svm_set_debugregs,
 };

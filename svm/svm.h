@@ -103,6 +103,7 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_I1_INIT		BIT(3)
 #define SVM_I1_VINTR		BIT(4)
 #define SVM_I1_CPUID		BIT(18)
+#define SVM_I1_IRET		BIT(20)
 #define SVM_I1_HLT		BIT(24)
 #define SVM_I1_INVLPGA		BIT(26)
 #define SVM_I1_IOIO		BIT(27)
@@ -121,7 +122,11 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_I2_MWAIT_COND	BIT(12)
 #define SVM_I2_XSETBV		BIT(13)
 
+#define SVM_INT_CTL_V_IRQ	BIT(8)
+#define SVM_INT_CTL_V_PRIO_MASK	(0xfu << 16)
+#define SVM_INT_CTL_V_IGN_TPR	BIT(20)
 #define SVM_INT_CTL_V_INTR_MASKING	BIT(24)
+#define SVM_INT_SHADOW		BIT_ULL(0)
 #define SVM_NP_ENABLE		BIT_ULL(0)
 #define SVM_TLB_FLUSH_ALL	1
 
@@ -130,6 +135,8 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_EV_ERR_VALID	BIT_ULL(11)
 #define SVM_EV_TYPE_SHIFT	8
 #define SVM_EV_TYPE_MASK	(7ULL << SVM_EV_TYPE_SHIFT)
+#define SVM_EV_TYPE_INTR	(0ULL << SVM_EV_TYPE_SHIFT)
+#define SVM_EV_TYPE_NMI		(2ULL << SVM_EV_TYPE_SHIFT)
 #define SVM_EV_TYPE_EXC		(3ULL << SVM_EV_TYPE_SHIFT)
 #define SVM_EV_TYPE_SOFT	(4ULL << SVM_EV_TYPE_SHIFT)
 
@@ -140,7 +147,9 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_EXIT_NMI		0x061
 #define SVM_EXIT_SMI		0x062
 #define SVM_EXIT_INIT		0x063
+#define SVM_EXIT_VINTR		0x064
 #define SVM_EXIT_CPUID		0x072
+#define SVM_EXIT_IRET		0x074
 #define SVM_EXIT_HLT		0x078
 #define SVM_EXIT_INVLPGA	0x07a
 #define SVM_EXIT_IOIO		0x07b

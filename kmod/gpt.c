@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmod/gpt.c - the guest page-table walker (SDM vol. 3, chapter 4):
+ * 32-bit paging with 4 MiB pages (PSE), PAE paging, 4-level and 5-level
+ * paging with large pages, permission checks (R/W, U/S, NX, WP, SMEP are
+ * what a fault report needs).  Accessed/dirty bits are not written: the
+ * walker only serves the emulator for accesses the hardware already
+ * walked.  No kernel calls: the host unit tests build this file too.
+ */
+#include "gpt.h"
+
+#define CR0_PE		(1ull << 0)
+#define CR0_WP		(1ull << 16)
+#define CR0_PG		(1ull << 31)
+#define CR4_PSE		(1ull << 4)
+#define CR4_PAE		(1ull << 5)
+#define CR4_LA57	(1ull << 12)
+#define CR4_SMEP	(1ull << 20)
+#define EFER_LMA	(1ull << 10)
+#define EFER_NXE	(1ull << 11)
+
+#define PTE_P		(1ull << 0)
+#define PTE_RW		(1ull << 1)
+#define PTE_US		(1ull << 2)
+#define PTE_PS		(1ull << 7)
+#define PTE_NX		(1ull << 63)
+#define ADDR_MASK	0x000ffffffffff000ull
+
+static int lhv_gpt_fault(u32 access, bool present, u32 *error_code)
+{
+	*error_code = (access & (LHV_PF_WRITE | LHV_PF_USER | LHV_PF_FETCH)) |
+		      (present ? LHV_PF_PRESENT : 0);
+	return 1;
+}
+
+int lhv_gpt_walk(const struct lhv_gpt_env *env, u64 gva, u32 access,
+		 u64 *gpa, u32 *error_code)
+{
+	int levels, level, shift, esize;
+	bool writable = true, user = true, nx = false;
+	u64 table, pte = 0;
+
+	if (!(env->cr0 & CR0_PG)) {
+		*gpa = (env->efer & EFER_LMA) ? gva : (u32)gva;
+		return 0;
+	}
+	if (env->efer & EFER_LMA) {
+		levels = (env->cr4 & CR4_LA57) ? 5 : 4;
+		esize = 8;
+		table = env->cr3 & ADDR_MASK;
+	} else if (env->cr4 & CR4_PAE) {
+		u64 pdpte;
+		int r;
+
+		gva = (u32)gva;
+		/* The PDPTE registers: 32-byte aligned table at CR3. */
+		r = env->read(env->opaque, (env->cr3 & 0xffffffe0u) +
+			      ((gva >> 30) & 3) * 8, &pdpte, 8);
+		if (r)
+			return r;
+		if (!(pdpte & PTE_P))
+			return lhv_gpt_fault(access, false, error_code);
+		levels = 2;
+		esize = 8;
+		table = pdpte & ADDR_MASK;
+	} else {
+		gva = (u32)gva;
+		levels = 2;
+		esize = 4;
+		table = env->cr3 & 0xfffff000u;
+	}
+
+	for (level = levels; level >= 1; level--) {
+		int bits = esize == 8 ? 9 : 10;
+		u64 idx;
+		int r;
+
+		shift = 12 + bits * (level - 1);
+		idx = (gva >> shift) & ((1u << bits) - 1);
+		pte = 0;
+		r = env->read(env->opaque, table + idx * esize, &pte, esize);
+		if (r)
+			return r;
+		if (!(pte & PTE_P))
+			return lhv_gpt_fault(access, false, error_code);
+		writable &= !!(pte & PTE_RW);
+		user &= !!(pte & PTE_US);
+		if (esize == 8 && (env->efer & EFER_NXE) && (pte & PTE_NX))
+			nx = true;
+		if (level == 1)
+			break;
+		if (pte & PTE_PS) {
+			/* 32-bit paging needs CR4.PSE for 4 MiB pages. */
+			if (esize == 4 && !(env->cr4 & CR4_PSE))
+				goto next;
+			if (esize == 4) {
+				/* PSE-36: bits 20:13 are PA bits 39:32. */
+				u64 pa = (pte & 0xffc00000u) |
+					 ((pte >> 13) & 0xffull) << 32;
+
+				*gpa = pa | (gva & ((1u << 22) - 1));
+			} else {
+				u64 mask = (1ull << shift) - 1;
+
+				*gpa = (pte & ADDR_MASK & ~mask) | (gva & mask);
+			}
+			goto check;
+		}
+next:
+		table = pte & (esize == 8 ? ADDR_MASK : 0xfffff000u);
+	}
+	*gpa = (pte & (esize == 8 ? ADDR_MASK : 0xfffff000u)) | (gva & 0xfff);
+
+check:
+	if ((access & LHV_PF_USER) && !user)
+		return lhv_gpt_fault(access, true, error_code);
+	if ((access & LHV_PF_WRITE) && !writable &&
+	    ((access & LHV_PF_USER) || (env->cr0 & CR0_WP)))
+		return lhv_gpt_fault(access, true, error_code);
+	if ((access & LHV_PF_FETCH) && nx)
+		return lhv_gpt_fault(access, true, error_code);
+	if ((access & LHV_PF_FETCH) && !(access & LHV_PF_USER) && user &&
+	    (env->cr4 & CR4_SMEP))
+		return lhv_gpt_fault(access, true, error_code);
+	return 0;
+}

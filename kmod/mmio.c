@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmod/mmio.c - MMIO: a guest access to guest-physical memory outside
+ * every memslot (or a write to a read-only slot) is emulated.  The
+ * instruction is fetched through the guest's page tables (gpt.c), decoded
+ * and carried out by emul.c; each access that is not RAM becomes a
+ * KVM_EXIT_MMIO, completed on the next KVM_RUN.  What cannot be emulated
+ * becomes KVM_EXIT_INTERNAL_ERROR with the instruction bytes.
+ */
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+
+#include "lhv.h"
+#include "gpt.h"
+
+/* Copy guest-physical memory through the memslots; -EFAULT outside RAM. */
+static int lhv_guest_rw(struct lhv_vcpu *vcpu, u64 gpa, void *buf, int len,
+			bool write)
+{
+	struct lhv_vm *vm = vcpu->vm;
+	const struct lhv_memslot *slot;
+	unsigned long hva;
+
+	slot = lhv_slot_by_gfn(srcu_dereference(vm->slots, &vm->srcu),
+			       gpa >> PAGE_SHIFT);
+	if (!slot || ((gpa + len - 1) >> PAGE_SHIFT) >=
+		     slot->base_gfn + slot->npages)
+		return -EFAULT;
+	if (write && (slot->flags & KVM_MEM_READONLY))
+		return -EFAULT;
+	hva = slot->userspace_addr + (gpa - (slot->base_gfn << PAGE_SHIFT));
+	if (write)
+		return copy_to_user((void __user *)hva, buf, len) ? -EFAULT : 0;
+	return copy_from_user(buf, (void __user *)hva, len) ? -EFAULT : 0;
+}
+
+static int lhv_gpt_read(void *opaque, u64 gpa, void *buf, int size)
+{
+	return lhv_guest_rw(opaque, gpa, buf, size, false);
+}
+
+static int lhv_mmio_internal_error(struct lhv_vcpu *vcpu)
+{
+	struct lhv_mmio *m = &vcpu->mmio;
+	struct kvm_run *run = vcpu->run;
+
+	m->active = false;
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->emulation_failure.ndata = 3;	/* flags + insn_size/bytes */
+	run->emulation_failure.flags =
+		KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+	run->emulation_failure.insn_size = m->nbytes;
+	memcpy(run->emulation_failure.insn_bytes, m->bytes, m->nbytes);
+	return 0;
+}
+
+static int lhv_mmio_translate(struct lhv_vcpu *vcpu, u64 gva, u32 access,
+			      u64 *gpa)
+{
+	u32 err;
+	int r = lhv_gpt_walk(&vcpu->mmio.env, gva, access, gpa, &err);
+
+	/* The hardware walked this access a moment ago: a fault now means
+	 * the guest changed its tables under us; let it take the #PF.
+	 */
+	if (r == 1)
+		return -EAGAIN;
+	return r;
+}
+
+/*
+ * Run the emulation until it needs userspace (returns 0 with kvm_run
+ * filled) or is done (returns 1: re-enter the guest).
+ */
+static int lhv_mmio_step(struct lhv_vcpu *vcpu)
+{
+	struct lhv_mmio *m = &vcpu->mmio;
+	struct lhv_emul_ctx *ctx = &m->ctx;
+	struct kvm_run *run = vcpu->run;
+	int r, i;
+
+	for (;;) {
+		struct lhv_emul_access *a;
+		u64 gpa;
+
+		r = lhv_emulate_mmio(&m->insn, ctx);
+		if (r == LHV_EMUL_DONE) {
+			for (i = 0; i < 16; i++)
+				vcpu->regs[i] = ctx->regs[i];
+			vcpu->regs[LHV_RIP] = ctx->rip;
+			vcpu->regs[LHV_RFLAGS] = ctx->rflags;
+			if (ctx->complete) {
+				m->active = false;
+				return 1;
+			}
+			/* Next iteration of a REP string instruction. */
+			ctx->nr_done = 0;
+			continue;
+		}
+		if (r == LHV_EMUL_EXCEPTION) {
+			lhv_ops->queue_exception(vcpu, ctx->vector,
+						 ctx->has_error_code,
+						 ctx->error_code);
+			m->active = false;
+			return 1;
+		}
+		if (r != LHV_EMUL_READ && r != LHV_EMUL_WRITE)
+			return lhv_mmio_internal_error(vcpu);
+
+		a = &ctx->acc[ctx->nr_done];
+		r = lhv_mmio_translate(vcpu, a->gva,
+				       a->write ? LHV_PF_WRITE : 0, &gpa);
+		if (r)
+			return lhv_mmio_internal_error(vcpu);
+		/* RAM (a MOVS between RAM and MMIO, say): do it here. */
+		if (!lhv_guest_rw(vcpu, gpa, &a->data, a->size, a->write)) {
+			ctx->nr_done++;
+			continue;
+		}
+		run->exit_reason = KVM_EXIT_MMIO;
+		run->mmio.phys_addr = gpa;
+		run->mmio.len = a->size;
+		run->mmio.is_write = a->write;
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		if (a->write)
+			memcpy(run->mmio.data, &a->data, a->size);
+		m->pending = true;
+		return 0;
+	}
+}
+
+/* KVM_RUN after a KVM_EXIT_MMIO: take the data, go on emulating. */
+int lhv_mmio_complete(struct lhv_vcpu *vcpu)
+{
+	struct lhv_mmio *m = &vcpu->mmio;
+	struct lhv_emul_access *a = &m->ctx.acc[m->ctx.nr_done];
+
+	m->pending = false;
+	if (!a->write) {
+		a->data = 0;
+		memcpy(&a->data, vcpu->run->mmio.data, a->size);
+	}
+	m->ctx.nr_done++;
+	return lhv_mmio_step(vcpu);
+}
+
+static enum lhv_cpu_mode lhv_cpu_mode(const struct kvm_sregs *sr, u64 rflags)
+{
+	if (!(sr->cr0 & X86_CR0_PE) || (rflags & X86_EFLAGS_VM))
+		return LHV_CPU_REAL16;
+	if ((sr->efer & EFER_LMA) && sr->cs.l)
+		return LHV_CPU_LONG64;
+	return sr->cs.db ? LHV_CPU_PROT32 : LHV_CPU_PROT16;
+}
+
+/* Start emulating the instruction at RIP that touched MMIO at @gpa. */
+int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa)
+{
+	struct lhv_mmio *m = &vcpu->mmio;
+	struct lhv_emul_ctx *ctx = &m->ctx;
+	struct kvm_sregs sr;
+	enum lhv_cpu_mode mode;
+	u64 lin, ipa;
+	int i, r, n;
+
+	lhv_ops->get_sregs(vcpu, &sr);
+	m->env.cr0 = sr.cr0;
+	m->env.cr3 = sr.cr3;
+	m->env.cr4 = sr.cr4;
+	m->env.efer = sr.efer;
+	m->env.read = lhv_gpt_read;
+	m->env.opaque = vcpu;
+	m->active = true;
+	m->nbytes = 0;
+	mode = lhv_cpu_mode(&sr, vcpu->regs[LHV_RFLAGS]);
+
+	/* Fetch up to 15 bytes, page by page (SDM 2.3.11). */
+	lin = (mode == LHV_CPU_LONG64 ? 0 : sr.cs.base) + vcpu->regs[LHV_RIP];
+	if (mode != LHV_CPU_LONG64)
+		lin = (u32)lin;
+	while (m->nbytes < sizeof(m->bytes)) {
+		u64 addr = lin + m->nbytes;
+
+		n = min_t(int, sizeof(m->bytes) - m->nbytes,
+			  PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
+		r = lhv_mmio_translate(vcpu, addr, LHV_PF_FETCH, &ipa);
+		if (r || lhv_guest_rw(vcpu, ipa, m->bytes + m->nbytes, n,
+				      false))
+			break;
+		m->nbytes += n;
+	}
+	r = lhv_decode(m->bytes, m->nbytes, mode, &m->insn);
+	if (r <= 0)
+		return lhv_mmio_internal_error(vcpu);
+
+	memset(ctx, 0, sizeof(*ctx));
+	for (i = 0; i < 16; i++)
+		ctx->regs[i] = vcpu->regs[i];
+	ctx->rip = vcpu->regs[LHV_RIP];
+	ctx->rflags = vcpu->regs[LHV_RFLAGS];
+	ctx->seg_base[LHV_SEG_ES] = sr.es.base;
+	ctx->seg_base[LHV_SEG_CS] = sr.cs.base;
+	ctx->seg_base[LHV_SEG_SS] = sr.ss.base;
+	ctx->seg_base[LHV_SEG_DS] = sr.ds.base;
+	ctx->seg_base[LHV_SEG_FS] = sr.fs.base;
+	ctx->seg_base[LHV_SEG_GS] = sr.gs.base;
+	ctx->va_bits = (sr.cr4 & X86_CR4_LA57) ? 57 : 48;
+	return lhv_mmio_step(vcpu);
+}
