@@ -465,7 +465,11 @@ static enum status case_memslot_churn(const struct bench_case *c,
 	}
 	while (!cv.exits && !cv.bad && !timed_out)
 		sched_yield();
-	for (i = 0; i < warm + n && !cv.bad; i++) {
+	if (!cv.exits) {		/* the vCPU never got going */
+		bad = true;
+		snprintf(r->note, sizeof(r->note), "no vCPU exit before churn");
+	}
+	for (i = 0; i < warm + n && !cv.bad && !bad; i++) {
 		if (i == warm)
 			t0 = ticks();
 		if (set_slot(vm.vmfd, CHURN_SLOT, CHURN_GPA, CHURN_SIZE,

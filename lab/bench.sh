@@ -41,7 +41,9 @@ mkdir -p "$BDIR"
 
 make -s -C "$SRC/bench" O="$BUILD"
 
-# ---- initramfs ---------------------------------------------------------
+# ---- initramfs, one per target ------------------------------------------
+# Each image holds only what its target needs, so that the kvm column does
+# not move when lhv.ko changes (boot length shifts where timer ticks land).
 root=$BDIR/root
 rm -rf "$root"
 mkdir -p "$root"/{bin,proc,sys,dev,tmp,modules}
@@ -50,34 +52,6 @@ for a in sh mount insmod rmmod poweroff cat echo sleep; do
 	ln -s busybox "$root/bin/$a"
 done
 cp "$BUILD/lhv-bench" "$root/bin/lhv-bench"
-
-# the kvm-amd chain in dependency order, uncompressed
-declare -A seen=()
-mod_order() {
-	local d
-	[[ -n "${seen[$1]:-}" ]] && return
-	seen[$1]=1
-	for d in $(modinfo -k "$KVER" -F depends "$1" | tr , ' '); do
-		mod_order "$d"
-	done
-	echo "$1"
-}
-for m in $(mod_order kvm-amd); do
-	f=$(modinfo -k "$KVER" -F filename "$m")
-	n=$(basename "$f"); n=${n%.xz}; n=${n%.zst}; n=${n%.gz}
-	case "$f" in
-	*.xz) xz -dc "$f" >"$root/modules/$n" ;;
-	*.zst) zstd -qdc "$f" >"$root/modules/$n" ;;
-	*.gz) gzip -dc "$f" >"$root/modules/$n" ;;
-	*) cp "$f" "$root/modules/$n" ;;
-	esac
-	echo "$n" >>"$root/modules/order"
-done
-if [[ -f "$SRC/lhv.ko" ]]; then
-	cp "$SRC/lhv.ko" "$root/lhv.ko"
-else
-	echo "bench: no $SRC/lhv.ko (make module failed?): lhv column FAILED" >&2
-fi
 echo "${BENCH_ARGS:-}" >"$root/bench.args"
 
 cat >"$root/init" <<'INIT'
@@ -111,9 +85,47 @@ fi
 poweroff -f
 INIT
 chmod 755 "$root/init"
-find "$root" -exec touch -h -d @0 {} +
-(cd "$root" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
-	cpio -o -H newc --reproducible -R 0:0 2>/dev/null) >"$BDIR/initramfs.cpio"
+
+# mkcpio OUT: the image of $root, reproducibly
+mkcpio() {
+	find "$root" -exec touch -h -d @0 {} +
+	(cd "$root" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+		cpio -o -H newc --reproducible -R 0:0 2>/dev/null) >"$1"
+}
+
+# lhv: lhv.ko
+rm -f "$root/lhv.ko"
+if [[ -f "$SRC/lhv.ko" ]]; then
+	cp "$SRC/lhv.ko" "$root/lhv.ko"
+else
+	echo "bench: no $SRC/lhv.ko (make module failed?): lhv column FAILED" >&2
+fi
+mkcpio "$BDIR/initramfs-lhv.cpio"
+rm -f "$root/lhv.ko"
+
+# kvm: the kvm-amd chain in dependency order, uncompressed
+declare -A seen=()
+mod_order() {
+	local d
+	[[ -n "${seen[$1]:-}" ]] && return
+	seen[$1]=1
+	for d in $(modinfo -k "$KVER" -F depends "$1" | tr , ' '); do
+		mod_order "$d"
+	done
+	echo "$1"
+}
+for m in $(mod_order kvm-amd); do
+	f=$(modinfo -k "$KVER" -F filename "$m")
+	n=$(basename "$f"); n=${n%.xz}; n=${n%.zst}; n=${n%.gz}
+	case "$f" in
+	*.xz) xz -dc "$f" >"$root/modules/$n" ;;
+	*.zst) zstd -qdc "$f" >"$root/modules/$n" ;;
+	*.gz) gzip -dc "$f" >"$root/modules/$n" ;;
+	*) cp "$f" "$root/modules/$n" ;;
+	esac
+	echo "$n" >>"$root/modules/order"
+done
+mkcpio "$BDIR/initramfs-kvm.cpio"
 
 # ---- boots ---------------------------------------------------------------
 boot() {
@@ -123,12 +135,13 @@ boot() {
 		-cpu qemu64,+svm,+npt -icount shift=0,sleep=off \
 		-rtc base=2020-01-01T00:00:00,clock=vm \
 		-m 1024 -smp 1 -display none -nodefaults -serial stdio \
-		-no-reboot -kernel "$LAB_KERNEL" -initrd "$BDIR/initramfs.cpio" \
+		-no-reboot -kernel "$LAB_KERNEL" -initrd "$BDIR/initramfs-$t.cpio" \
 		-append "console=ttyS0 quiet panic=-1 lhvbench.target=$t" \
 		</dev/null >"$log" 2>&1 || rc=$?
 	[[ $rc = 0 ]] || echo "bench: $t boot: qemu exit status $rc" >&2
 	tr -d '\r' <"$log" >"$log.txt"
 }
+rm -f "$BDIR"/serial-*.log "$BDIR"/serial-*.log.txt
 for t in $TARGETS; do
 	boot "$t"
 done
