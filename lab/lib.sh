@@ -50,12 +50,37 @@ lab_need_kernel() {
 	fi
 }
 
-# lab_locked CMD...: run CMD holding the machine-wide lab lock.
+# lab_locked CMD...: run CMD holding the machine-wide lab lock.  flock
+# alone is not fair (a run could wait behind later arrivals for many
+# minutes), so callers first queue for their turn in $LAB_LOCK.queue/:
+# a ticket named by arrival time; stale tickets (dead pids) are dropped.
 lab_locked() {
-	if ! flock -n "$LAB_LOCK" true 2>/dev/null; then
-		echo "lab: waiting for $LAB_LOCK (another lab boot is running)" >&2
+	local q=$LAB_LOCK.queue me=$BASHPID t first pid rc=0 said=0
+	mkdir -p "$q" 2>/dev/null && chmod 1777 "$q" 2>/dev/null
+	t=$(date +%s%N).$me
+	if ! echo "$me" >"$q/$t" 2>/dev/null; then
+		t=	# no queue (read-only /tmp?): plain flock
 	fi
-	flock "$LAB_LOCK" "$@"
+	while [[ -n "$t" ]]; do
+		first=$(ls "$q" 2>/dev/null | LC_ALL=C sort | head -n 1)
+		[[ -z "$first" || "$first" == "$t" ]] && break
+		pid=${first##*.}
+		if ! kill -0 "$pid" 2>/dev/null; then
+			rm -f "$q/$first"
+			continue
+		fi
+		if ((!said)); then
+			echo "lab: waiting for earlier lab runs to finish ($LAB_LOCK)" >&2
+			said=1
+		fi
+		sleep 1
+	done
+	if ! flock -n "$LAB_LOCK" true 2>/dev/null; then
+		((said)) || echo "lab: waiting for $LAB_LOCK (another lab boot is running)" >&2
+	fi
+	flock "$LAB_LOCK" "$@" || rc=$?
+	[[ -n "$t" ]] && rm -f "$q/$t"
+	return $rc
 }
 
 # lab_parse_stream STREAM EXPECTED OUT
