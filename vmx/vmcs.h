@@ -129,9 +129,12 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR,
 /* Pin-based VM-execution controls (SDM 25.6.1) */
 #define PIN_EXT_INTR_EXITING		BIT(0)
 #define PIN_NMI_EXITING			BIT(3)
+#define PIN_VIRTUAL_NMIS		BIT(5)
 #define PIN_PREEMPTION_TIMER		BIT(6)
 
 /* Primary processor-based VM-execution controls (SDM 25.6.2) */
+#define PROC_INTR_WINDOW_EXITING	BIT(2)
+#define PROC_TSC_OFFSETTING		BIT(3)
 #define PROC_HLT_EXITING		BIT(7)
 #define PROC_INVLPG_EXITING		BIT(9)
 #define PROC_MWAIT_EXITING		BIT(10)
@@ -142,6 +145,7 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR,
 #define PROC_CR8_LOAD_EXITING		BIT(19)
 #define PROC_CR8_STORE_EXITING		BIT(20)
 #define PROC_TPR_SHADOW			BIT(21)
+#define PROC_NMI_WINDOW_EXITING		BIT(22)
 #define PROC_MOV_DR_EXITING		BIT(23)
 #define PROC_UNCOND_IO_EXITING		BIT(24)
 #define PROC_IO_BITMAPS			BIT(25)
@@ -215,6 +219,8 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR,
 #define EXIT_SIPI			4
 #define EXIT_IO_SMI			5
 #define EXIT_OTHER_SMI			6
+#define EXIT_INTR_WINDOW		7
+#define EXIT_NMI_WINDOW			8
 #define EXIT_TASK_SWITCH		9
 #define EXIT_CPUID			10
 #define EXIT_GETSEC			11
@@ -260,6 +266,7 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR,
 /* Guest interruptibility state (SDM 25.4.2, Table 25-3) */
 #define INTERRUPT_STI			BIT(0)
 #define INTERRUPT_MOV_SS		BIT(1)
+#define INTERRUPT_NMI			BIT(3)
 
 /* Exit qualification of I/O instructions (SDM Table 28-5) */
 #define IO_QUAL_SIZE(q)			(((q) & 7) + 1)
@@ -280,10 +287,18 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR,
 #define EPT_QUAL_WRITE			BIT(1)
 #define EPT_QUAL_FETCH			BIT(2)
 #define EPT_QUAL_PRESENT		(BIT(3) | BIT(4) | BIT(5))
+#define EPT_QUAL_NMI_UNBLOCK		BIT(12)
 
 /* VM-instruction error numbers worth naming (SDM 31.4) */
 #define VMX_ERR_ENTRY_BAD_CTLS		7
 #define VMX_ERR_ENTRY_BAD_HOST		8
+
+/*
+ * For VMXON and VMXOFF: a fault (#GP, #UD: VMX not usable after all)
+ * continues at 2:, and reports failure as VMfail does.
+ */
+#define VMX_FAULT_IS_FAIL	"jmp 3f\n2:\tjmp %l[fail]\n3:\n\t" \
+				_ASM_EXTABLE(1b, 2b)
 
 /*
  * The instruction wrappers.  VMX instructions report failure in RFLAGS

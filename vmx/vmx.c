@@ -102,14 +102,18 @@ static bool vmx_adjust(u32 msr, const char *what,
 static const struct vmx_feature vmx_pin_req[] = {
 	{ PIN_EXT_INTR_EXITING, "external-interrupt exiting" },
 	{ PIN_NMI_EXITING, "NMI exiting" },
+	{ PIN_VIRTUAL_NMIS, "virtual NMIs" },
 };
 
 static const struct vmx_feature vmx_proc_req[] = {
+	{ PROC_INTR_WINDOW_EXITING, "interrupt-window exiting" },
+	{ PROC_TSC_OFFSETTING, "TSC offsetting" },
 	{ PROC_HLT_EXITING, "HLT exiting" },
 	{ PROC_MWAIT_EXITING, "MWAIT exiting" },
 	{ PROC_RDPMC_EXITING, "RDPMC exiting" },
 	{ PROC_CR8_LOAD_EXITING, "CR8-load exiting" },
 	{ PROC_CR8_STORE_EXITING, "CR8-store exiting" },
+	{ PROC_NMI_WINDOW_EXITING, "NMI-window exiting" },
 	{ PROC_MOV_DR_EXITING, "MOV-DR exiting" },
 	{ PROC_UNCOND_IO_EXITING, "unconditional I/O exiting" },
 	{ PROC_MSR_BITMAPS, "MSR bitmaps" },
@@ -156,6 +160,8 @@ static bool vmx_probe_controls(bool true_ctls)
 			 &c->proc);
 	if (!ok)
 		return false;
+	/* The windows are required, but opened only when wanted. */
+	c->proc &= ~(PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING);
 	ok &= vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2, "secondary",
 			 vmx_proc2_req, ARRAY_SIZE(vmx_proc2_req), 0,
 			 PROC2_RDTSCP | PROC2_INVPCID | PROC2_WBINVD_EXITING,
@@ -327,7 +333,7 @@ static bool vmx_vmxon(u64 pa)
 {
 	asm goto("1: vmxon %0\n\t"
 		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 VMX_FAULT_IS_FAIL
 		 : : "m" (pa) : "cc", "memory" : fail);
 	return true;
 fail:
@@ -337,11 +343,12 @@ fail:
 static void vmx_vmxoff(void)
 {
 	asm goto("1: vmxoff\n\t"
-		 _ASM_EXTABLE(1b, %l[fault])
-		 : : : "cc", "memory" : fault);
+		 "jna %l[fail]\n\t"
+		 VMX_FAULT_IS_FAIL
+		 : : : "cc", "memory" : fail);
 	return;
-fault:
-	pr_warn("lhv: vmx: VMXOFF faulted\n");
+fail:
+	pr_warn("lhv: vmx: VMXOFF failed\n");
 }
 
 /*
@@ -446,7 +453,7 @@ static void vmx_vmcs_clear_here(struct lhv_vmx_vcpu *vmx)
 		vc->current_vmcs = NULL;
 	list_del_init(&vmx->loaded_link);
 	vmx->launched = false;
-	/* The owner may read this from another CPU once we are done. */
+	/* Pairs with smp_load_acquire(): the owner sees the VMCLEAR done. */
 	smp_store_release(&vmx->loaded_cpu, -1);
 }
 
@@ -465,6 +472,7 @@ static void vmx_vmcs_clear_ipi(void *arg)
  */
 static void vmx_vmcs_unload(struct lhv_vmx_vcpu *vmx)
 {
+	/* Pairs with the smp_store_release() in vmx_vmcs_clear_here(). */
 	int cpu = smp_load_acquire(&vmx->loaded_cpu);
 
 	if (cpu >= 0)
@@ -535,6 +543,7 @@ err:
 static bool vmx_vmcs_acquire(struct lhv_vmx_vcpu *vmx, unsigned long *flags)
 {
 	int cpu = smp_processor_id();
+	/* Pairs with the smp_store_release() in vmx_vmcs_clear_here(). */
 	int old = smp_load_acquire(&vmx->loaded_cpu);
 
 	if (old >= 0 && old != cpu)
@@ -582,6 +591,7 @@ static void vmx_init_vmcs(struct lhv_vmx_vcpu *vmx)
 
 	vmcs_write(VMCS_PIN_CTLS, c->pin);
 	vmcs_write(VMCS_PROC_CTLS, c->proc);
+	vmx->proc_ctls = c->proc;
 	vmcs_write(VMCS_PROC_CTLS2, c->proc2);
 	vmcs_write(VMCS_EXIT_CTLS, c->exit);
 	vmcs_write(VMCS_ENTRY_CTLS, c->entry);
@@ -594,6 +604,7 @@ static void vmx_init_vmcs(struct lhv_vmx_vcpu *vmx)
 	vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
 	vmcs_write(VMCS_MSR_BITMAP, virt_to_phys(vmx_msr_bitmap));
+	vmcs_write(VMCS_TSC_OFFSET, 0);
 	vmcs_write(VMCS_EPT_POINTER, vmx->eptp);
 	vmcs_write(VMCS_VPID, vmx->vpid);
 	if (c->has_timer)
@@ -910,5 +921,17 @@ const struct lhv_arch_ops lhv_vmx_ops = {
 	.set_msr = vmx_set_msr,
 	.queue_exception = vmx_queue_exception,
 	.get_cr0 = vmx_get_cr0,
+	.get_cr4 = vmx_get_cr4,
 	.get_efer = vmx_get_efer,
+	.event_injected = vmx_event_injected,
+	.interrupt_allowed = vmx_interrupt_allowed,
+	.nmi_allowed = vmx_nmi_allowed,
+	.inject_irq = vmx_inject_irq,
+	.inject_nmi = vmx_inject_nmi,
+	.set_irq_window = vmx_set_irq_window,
+	.set_nmi_window = vmx_set_nmi_window,
+	.get_events = vmx_get_events,
+	.set_events = vmx_set_events,
+	.get_debugregs = vmx_get_debugregs,
+	.set_debugregs = vmx_set_debugregs,
 };

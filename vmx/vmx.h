@@ -37,6 +37,9 @@ extern struct vmx_caps vmx_caps;
  */
 #define VMX_CR0_HOST_OWNED	(X86_CR0_NE | X86_CR0_CD | X86_CR0_NW)
 
+/* DR7 bit 10 reads as 1 (SDM 18.2.4); also its value after reset. */
+#define VMX_DR7_FIXED1		0x400ULL
+
 /* A pending event for the next VM entry (SDM 25.8.3). */
 struct vmx_event {
 	u32 info;		/* VM-entry interruption information */
@@ -63,10 +66,16 @@ struct lhv_vmx_vcpu {
 
 	/* Host values cached to skip VMWRITEs that change nothing. */
 	u64 host_cr3, host_cr4, host_fs_base;
+	u32 proc_ctls;			/* primary controls in the VMCS */
 
-	/* Guest state that lives outside the VMCS. */
+	/* Guest state that lives outside the VMCS, or is cached from it. */
 	struct vmx_event event;		/* valid when info & VALID */
-	u64 exit_rip;			/* RIP at the last exit */
+	bool irq_window, nmi_window;	/* exit once an IRQ/NMI can go in */
+	u32 intr_state;			/* interruptibility at intr_rip */
+	u32 intr_vmcs;			/* ... as the VMCS holds it */
+	u64 intr_rip;			/* RIP at the last exit */
+	u64 cr4_hw, cr4_shadow;		/* GUEST_CR4 and its read shadow */
+	u64 tsc_offset;
 	u64 cr2;
 	u8 cr8;				/* TPR: no APIC virtualisation */
 	bool guest_owns_dr;		/* DR0-3, DR6 switched around entry */
@@ -92,6 +101,8 @@ void vmx_vmcs_put(struct lhv_vmx_vcpu *vmx, unsigned long flags);
 
 /* vmx_state.c: guest state, MSRs, exits. */
 void vmx_init_vmcs_guest(struct lhv_vmx_vcpu *vmx);
+u64 vmx_cr4_guest_owned(void);
+u64 vmx_get_cr4(struct lhv_vcpu *vcpu);
 void vmx_get_sregs(struct lhv_vcpu *vcpu, struct kvm_sregs *sregs);
 int vmx_set_sregs(struct lhv_vcpu *vcpu, const struct kvm_sregs *sregs);
 int vmx_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data);
@@ -101,12 +112,26 @@ void vmx_queue_exception(struct lhv_vcpu *vcpu, u8 vector, bool has_error,
 u64 vmx_get_cr0(struct lhv_vcpu *vcpu);
 u64 vmx_get_efer(struct lhv_vcpu *vcpu);
 void vmx_msr_bitmap_init(void *bitmap);
+void vmx_decode_exit(struct lhv_vmx_vcpu *vmx, u32 reason,
+		     struct lhv_exit *exit);
+
+/* vmx_events.c: registers around an entry, events, debug registers. */
 void vmx_enter_guest_regs(struct lhv_vmx_vcpu *vmx);
 void vmx_exit_guest_regs(struct lhv_vmx_vcpu *vmx);
 void vmx_inject_event(struct lhv_vmx_vcpu *vmx);
 void vmx_requeue_event(struct lhv_vmx_vcpu *vmx);
-void vmx_decode_exit(struct lhv_vmx_vcpu *vmx, u32 reason,
-		     struct lhv_exit *exit);
+void vmx_take_dr(struct lhv_vmx_vcpu *vmx);
+bool vmx_event_injected(struct lhv_vcpu *vcpu);
+bool vmx_interrupt_allowed(struct lhv_vcpu *vcpu);
+bool vmx_nmi_allowed(struct lhv_vcpu *vcpu);
+void vmx_inject_irq(struct lhv_vcpu *vcpu, u8 vector);
+void vmx_inject_nmi(struct lhv_vcpu *vcpu);
+void vmx_set_irq_window(struct lhv_vcpu *vcpu, bool on);
+void vmx_set_nmi_window(struct lhv_vcpu *vcpu, bool on);
+void vmx_get_events(struct lhv_vcpu *vcpu, struct kvm_vcpu_events *ev);
+int vmx_set_events(struct lhv_vcpu *vcpu, const struct kvm_vcpu_events *ev);
+void vmx_get_debugregs(struct lhv_vcpu *vcpu, struct kvm_debugregs *d);
+int vmx_set_debugregs(struct lhv_vcpu *vcpu, const struct kvm_debugregs *d);
 
 /* vmx_entry.S: 0 after a VM exit, 1 on VMfail, 2 if VMX faulted. */
 int lhv_vmx_enter(u64 *regs, bool launched);

@@ -3,8 +3,8 @@
  * vmx/vmx_state.c - a VMX guest's architectural state through the KVM
  * register ABI: reset state, segments and access rights, control
  * registers behind their guest/host masks, EFER and the IA-32e mode
- * entry control, the MSRs VMX leaves to software, event injection and
- * re-injection, and turning a VM exit into struct lhv_exit.  Everything
+ * entry control, the MSRs VMX leaves to software, and turning a VM exit
+ * into struct lhv_exit (events: vmx_events.c).  Everything
  * here that touches the VMCS runs with it current: inside vcpu_run, or
  * between vmx_vmcs_get() and vmx_vmcs_put().
  */
@@ -27,8 +27,12 @@
 				 X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | \
 				 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 
-/* CR4 bits the guest owns outright (see VMX_CR0_HOST_OWNED in vmx.h). */
-static u64 vmx_cr4_guest_owned(void)
+/*
+ * CR4 bits a guest may set.  All but OSXSAVE are the guest's outright
+ * (clear in the guest/host mask); OSXSAVE is host-owned so that its
+ * changes exit: the core loads the guest's XCR0 only while it is set.
+ */
+static u64 vmx_cr4_allowed(void)
 {
 	u64 ok = VMX_CR4_OK;
 
@@ -38,7 +42,16 @@ static u64 vmx_cr4_guest_owned(void)
 		ok |= X86_CR4_SMEP;
 	if (boot_cpu_has(X86_FEATURE_SMAP))
 		ok |= X86_CR4_SMAP;
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		ok |= X86_CR4_OSXSAVE;
 	return ok & vmx_caps.cr4_fixed1;
+}
+
+#define VMX_CR4_TRAPPED		X86_CR4_OSXSAVE
+
+u64 vmx_cr4_guest_owned(void)
+{
+	return vmx_cr4_allowed() & ~VMX_CR4_TRAPPED;
 }
 
 /* ---- Control registers, EFER ---------------------------------------- */
@@ -63,19 +76,25 @@ static u64 vmx_read_cr0(void)
 	       (vmcs_read(VMCS_CR0_SHADOW) & VMX_CR0_HOST_OWNED);
 }
 
-/* CR4.VMXE stays set underneath, hidden by the mask (SDM 24.8). */
-static void vmx_write_cr4(u64 cr4)
+/*
+ * The guest sees @cr4 (allowed bits only); underneath, CR4.VMXE and the
+ * other fixed-1 bits stay set, hidden by the mask (SDM 24.8, 25.6.6).
+ */
+static void vmx_write_cr4(struct lhv_vmx_vcpu *vmx, u64 cr4)
 {
-	vmcs_write(VMCS_CR4_SHADOW, cr4);
-	vmcs_write(VMCS_GUEST_CR4, cr4 | vmx_caps.cr4_fixed0);
+	vmx->cr4_shadow = cr4;
+	vmx->cr4_hw = cr4 | vmx_caps.cr4_fixed0;
+	vmcs_write(VMCS_CR4_SHADOW, vmx->cr4_shadow);
+	vmcs_write(VMCS_GUEST_CR4, vmx->cr4_hw);
 }
 
-static u64 vmx_read_cr4(void)
+/* From the copies kept at every exit: callable with the VMCS anywhere. */
+u64 vmx_get_cr4(struct lhv_vcpu *vcpu)
 {
+	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 owned = vmx_cr4_guest_owned();
 
-	return (vmcs_read(VMCS_GUEST_CR4) & owned) |
-	       (vmcs_read(VMCS_CR4_SHADOW) & ~owned);
+	return (vmx->cr4_hw & owned) | (vmx->cr4_shadow & ~owned);
 }
 
 /* SDM 27.3.1.1: the IA-32e mode guest control must equal EFER.LMA. */
@@ -170,11 +189,11 @@ void vmx_init_vmcs_guest(struct lhv_vmx_vcpu *vmx)
 	vmcs_write(VMCS_CR0_MASK, VMX_CR0_HOST_OWNED);
 	vmcs_write(VMCS_CR4_MASK, ~vmx_cr4_guest_owned());
 	vmx_write_cr0(X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
-	vmx_write_cr4(0);
+	vmx_write_cr4(vmx, 0);
 	vmcs_write(VMCS_GUEST_CR3, 0);
 	vmx_write_efer(0);
 	vmcs_write(VMCS_GUEST_PAT, vmx->vcpu.pat);
-	vmcs_write(VMCS_GUEST_DR7, 0x400);	/* SDM 18.2.4: bit 10 reads 1 */
+	vmcs_write(VMCS_GUEST_DR7, VMX_DR7_FIXED1);
 	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
 	vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
 	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
@@ -184,8 +203,9 @@ void vmx_init_vmcs_guest(struct lhv_vmx_vcpu *vmx)
 	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
 	/* No shadow VMCS: the link pointer must be all ones (SDM 27.3.1.5). */
 	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
+	vmx->intr_state = 0;
+	vmx->intr_vmcs = 0;
 	vmx->dr6 = DR6_RESERVED;
-	vmx->exit_rip = ~0ULL;
 }
 
 /* ---- KVM_GET_SREGS / KVM_SET_SREGS ------------------------------------ */
@@ -211,7 +231,7 @@ void vmx_get_sregs(struct lhv_vcpu *vcpu, struct kvm_sregs *sr)
 	sr->idt.limit = vmcs_read(VMCS_GUEST_IDTR_LIMIT);
 	sr->cr0 = vmx_read_cr0();
 	sr->cr3 = vmcs_read(VMCS_GUEST_CR3);
-	sr->cr4 = vmx_read_cr4();
+	sr->cr4 = vmx_get_cr4(vcpu);
 	sr->efer = vmcs_read(VMCS_GUEST_EFER);
 	vmx_vmcs_put(vmx, flags);
 	sr->cr2 = vmx->cr2;
@@ -229,7 +249,7 @@ static bool vmx_sregs_valid(const struct kvm_sregs *sr)
 
 	if (sr->efer & ~VMX_EFER_OK)
 		return false;
-	if (sr->cr0 >> 32 || sr->cr4 & ~vmx_cr4_guest_owned())
+	if (sr->cr0 >> 32 || sr->cr4 & ~vmx_cr4_allowed())
 		return false;
 	if ((sr->cr0 & X86_CR0_PG) && !(sr->cr0 & X86_CR0_PE))
 		return false;
@@ -306,7 +326,7 @@ int vmx_set_sregs(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr)
 	vmcs_write(VMCS_GUEST_IDTR_LIMIT, sr->idt.limit);
 	vmx_write_cr0(sr->cr0);
 	vmcs_write(VMCS_GUEST_CR3, sr->cr3);
-	vmx_write_cr4(sr->cr4);
+	vmx_write_cr4(vmx, sr->cr4);
 	vmx_write_efer(sr->efer);
 	if (pae_paging)
 		for (i = 0; i < 4; i++)
@@ -386,21 +406,67 @@ static bool vmx_is_canonical(u64 v)
 	return (u64)((s64)(v << 16) >> 16) == v;
 }
 
+/* Guest MSRs that live in VMCS fields (SDM 25.4.1, 27.3.2.1). */
+static unsigned long vmx_msr_field(u32 index)
+{
+	switch (index) {
+	case MSR_IA32_CR_PAT:
+		return VMCS_GUEST_PAT;
+	case MSR_FS_BASE:
+		return VMCS_SEG_BASE(VMX_FS);
+	case MSR_GS_BASE:
+		return VMCS_SEG_BASE(VMX_GS);
+	case MSR_IA32_SYSENTER_CS:
+		return VMCS_GUEST_SYSENTER_CS;
+	case MSR_IA32_SYSENTER_ESP:
+		return VMCS_GUEST_SYSENTER_ESP;
+	case MSR_IA32_SYSENTER_EIP:
+		return VMCS_GUEST_SYSENTER_EIP;
+	}
+	return 0;
+}
+
+static int vmx_msr_field_get(struct lhv_vmx_vcpu *vmx, u32 index, u64 *data)
+{
+	unsigned long flags;
+
+	if (!vmx_vmcs_get(vmx, &flags))
+		return -EIO;
+	*data = vmcs_read(vmx_msr_field(index));
+	vmx_vmcs_put(vmx, flags);
+	return 0;
+}
+
+static int vmx_msr_field_set(struct lhv_vmx_vcpu *vmx, u32 index, u64 data)
+{
+	unsigned long flags;
+
+	if (!vmx_vmcs_get(vmx, &flags))
+		return -EIO;
+	vmcs_write(vmx_msr_field(index), data);
+	vmx_vmcs_put(vmx, flags);
+	return 0;
+}
+
 int vmx_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
-	unsigned long flags;
 
 	switch (index) {
 	case MSR_EFER:
 		*data = vmx_get_efer(vcpu);
 		return 0;
-	case MSR_IA32_CR_PAT:
-		if (!vmx_vmcs_get(vmx, &flags))
-			return -EIO;
-		*data = vmcs_read(VMCS_GUEST_PAT);
-		vmx_vmcs_put(vmx, flags);
+	case MSR_IA32_TSC:
+		/* RDTSC in the guest adds the same offset (SDM 26.3). */
+		*data = rdtsc() + vmx->tsc_offset;
 		return 0;
+	case MSR_IA32_CR_PAT:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_IA32_SYSENTER_CS:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		return vmx_msr_field_get(vmx, index, data);
 	case MSR_KERNEL_GS_BASE:
 		*data = vmx->kernel_gs_base;
 		return 0;
@@ -464,15 +530,28 @@ int vmx_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
 	switch (index) {
 	case MSR_EFER:
 		return vmx_set_efer_msr(vmx, data);
+	case MSR_IA32_TSC:
+		if (!vmx_vmcs_get(vmx, &flags))
+			return -EIO;
+		vmx->tsc_offset = data - rdtsc();
+		vmcs_write(VMCS_TSC_OFFSET, vmx->tsc_offset);
+		vmx_vmcs_put(vmx, flags);
+		return 0;
 	case MSR_IA32_CR_PAT:
 		if (!vmx_pat_valid(data))
 			return -EINVAL;
-		if (!vmx_vmcs_get(vmx, &flags))
-			return -EIO;
-		vmcs_write(VMCS_GUEST_PAT, data);
-		vmx_vmcs_put(vmx, flags);
 		vcpu->pat = data;
-		return 0;
+		return vmx_msr_field_set(vmx, index, data);
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		/* Entry checks these (SDM 27.3.1.1, 27.3.1.2). */
+		if (!vmx_is_canonical(data))
+			return -EINVAL;
+		return vmx_msr_field_set(vmx, index, data);
+	case MSR_IA32_SYSENTER_CS:
+		return vmx_msr_field_set(vmx, index, (u32)data);
 	case MSR_KERNEL_GS_BASE:
 	case MSR_LSTAR:
 	case MSR_CSTAR:
@@ -501,101 +580,6 @@ int vmx_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
 		return -EINVAL;
 	}
 	return -ENOENT;
-}
-
-/* ---- Registers and events around an entry ---------------------------- */
-
-void vmx_enter_guest_regs(struct lhv_vmx_vcpu *vmx)
-{
-	const u64 *regs = vmx->vcpu.regs;
-	bool moved = regs[LHV_RIP] != vmx->exit_rip;
-	bool if_off = !(regs[LHV_RFLAGS] & X86_EFLAGS_IF);
-
-	vmcs_write(VMCS_GUEST_RSP, regs[LHV_RSP]);
-	vmcs_write(VMCS_GUEST_RIP, regs[LHV_RIP]);
-	vmcs_write(VMCS_GUEST_RFLAGS, regs[LHV_RFLAGS]);
-	/*
-	 * An STI or MOV SS shadow covers one instruction: once RIP moved
-	 * past it (an emulated instruction, KVM_SET_REGS) it is over.  And
-	 * entry refuses STI blocking with IF clear (SDM 27.3.1.5).
-	 */
-	if (moved || if_off) {
-		u32 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-		u32 drop = moved ? INTERRUPT_STI | INTERRUPT_MOV_SS :
-				   INTERRUPT_STI;
-
-		if (intr & drop)
-			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, intr & ~drop);
-	}
-}
-
-void vmx_exit_guest_regs(struct lhv_vmx_vcpu *vmx)
-{
-	u64 *regs = vmx->vcpu.regs;
-
-	regs[LHV_RSP] = vmcs_read(VMCS_GUEST_RSP);
-	regs[LHV_RIP] = vmcs_read(VMCS_GUEST_RIP);
-	regs[LHV_RFLAGS] = vmcs_read(VMCS_GUEST_RFLAGS);
-	vmx->exit_rip = regs[LHV_RIP];
-}
-
-void vmx_queue_exception(struct lhv_vcpu *vcpu, u8 vector, bool has_error,
-			 u32 error_code)
-{
-	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
-
-	vmx->event.info = vector | INTR_TYPE_HW_EXC << 8 | INTR_INFO_VALID |
-			  (has_error ? INTR_INFO_ERR_VALID : 0);
-	vmx->event.error = error_code;
-	vmx->event.insn_len = 0;
-}
-
-static bool vmx_event_is_soft(u32 info)
-{
-	u32 type = INTR_INFO_TYPE(info);
-
-	return type == INTR_TYPE_SW_INT || type == INTR_TYPE_PRIV_SW_EXC ||
-	       type == INTR_TYPE_SW_EXC;
-}
-
-/* Before entry: deliver the pending event (SDM 27.6). */
-void vmx_inject_event(struct lhv_vmx_vcpu *vmx)
-{
-	u32 info = vmx->event.info;
-
-	if (!(info & INTR_INFO_VALID))
-		return;
-	/* Real mode pushes no error code; entry checks it (SDM 27.2.1.3). */
-	if ((info & INTR_INFO_ERR_VALID) &&
-	    !(vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PE))
-		info &= ~INTR_INFO_ERR_VALID;
-	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
-	if (info & INTR_INFO_ERR_VALID)
-		vmcs_write(VMCS_ENTRY_EXC_ERROR, vmx->event.error);
-	if (vmx_event_is_soft(info))
-		vmcs_write(VMCS_ENTRY_INSN_LEN, vmx->event.insn_len);
-	vmx->event.info = 0;
-}
-
-/*
- * An event whose delivery the exit interrupted (an EPT violation while
- * pushing the frame, ...) is delivered again on the next entry (SDM
- * 28.2.4, 29.7.1.1); software interrupts and exceptions with their
- * instruction length, so RIP, which still points at the INT n, advances
- * as it would have.
- */
-void vmx_requeue_event(struct lhv_vmx_vcpu *vmx)
-{
-	u32 info = vmcs_read(VMCS_IDT_VEC_INFO);
-
-	if (!(info & INTR_INFO_VALID))
-		return;
-	vmx->event.info = info & (INTR_INFO_VALID | INTR_INFO_ERR_VALID |
-				  0x7ff);
-	if (info & INTR_INFO_ERR_VALID)
-		vmx->event.error = vmcs_read(VMCS_IDT_VEC_ERROR);
-	if (vmx_event_is_soft(info))
-		vmx->event.insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
 }
 
 /* ---- Exits handled here ---------------------------------------------- */
@@ -639,6 +623,26 @@ static void vmx_mov_to_cr0(struct lhv_vmx_vcpu *vmx, u64 val)
 		   (val & VMX_CR0_HOST_OWNED));
 }
 
+/*
+ * MOV to CR4 that changes a host-owned bit.  OSXSAVE is taken into both
+ * the real CR4 and the shadow, then the instruction runs again as for
+ * CR0; any other host-owned bit is one the guest may not set (VMXE,
+ * PCIDE, ...: reserved as far as its CPUID goes): #GP.
+ */
+static void vmx_mov_to_cr4(struct lhv_vmx_vcpu *vmx, u64 val)
+{
+	u64 cr4 = vmx_get_cr4(&vmx->vcpu);
+	u64 owned = vmx_cr4_guest_owned();
+
+	if (!vmx_in_64bit_mode())
+		val = (u32)val;
+	if ((val ^ cr4) & ~owned & ~VMX_CR4_TRAPPED) {
+		vmx_inject_gp(vmx);
+		return;
+	}
+	vmx_write_cr4(vmx, (cr4 & ~VMX_CR4_TRAPPED) | (val & VMX_CR4_TRAPPED));
+}
+
 /* Control-register accesses (exit qualification: SDM Table 28-3). */
 static void vmx_handle_cr(struct lhv_vmx_vcpu *vmx, u64 qual,
 			  struct lhv_exit *exit)
@@ -661,22 +665,10 @@ static void vmx_handle_cr(struct lhv_vmx_vcpu *vmx, u64 qual,
 	} else if (cr == 0 && type == CR_TYPE_MOV_TO) {
 		vmx_mov_to_cr0(vmx, *reg);
 	} else if (cr == 4 && type == CR_TYPE_MOV_TO) {
-		/* It set a bit the guest may not have (VMXE, PCIDE, ...). */
-		vmx_inject_gp(vmx);
+		vmx_mov_to_cr4(vmx, *reg);
 	} else {
 		exit->reason = LHV_EXIT_UNKNOWN;
 	}
-}
-
-/*
- * The guest touched a debug register: from now on DR0-3 and DR6 are
- * switched around every entry and no longer intercepted; the
- * instruction simply runs again (DR7 is in the VMCS).
- */
-static void vmx_take_dr(struct lhv_vmx_vcpu *vmx)
-{
-	vmx->guest_owns_dr = true;
-	vmcs_write(VMCS_PROC_CTLS, vmx_caps.proc & ~PROC_MOV_DR_EXITING);
 }
 
 static void vmx_decode_io(struct lhv_vmx_vcpu *vmx, u64 qual,
@@ -707,6 +699,14 @@ void vmx_decode_exit(struct lhv_vmx_vcpu *vmx, u32 reason,
 		exit->info2 = vmcs_read(VMCS_EXIT_INTR_INFO);
 		exit->reason = INTR_INFO_TYPE(exit->info2) == INTR_TYPE_NMI ?
 			       LHV_EXIT_NONE : LHV_EXIT_UNKNOWN;
+		break;
+	case EXIT_INTR_WINDOW:
+		vmx->irq_window = false;
+		exit->reason = LHV_EXIT_INTR_WINDOW;
+		break;
+	case EXIT_NMI_WINDOW:
+		vmx->nmi_window = false;
+		exit->reason = LHV_EXIT_INTR_WINDOW;
 		break;
 	case EXIT_EXT_INTR:
 	case EXIT_INIT:
@@ -743,6 +743,13 @@ void vmx_decode_exit(struct lhv_vmx_vcpu *vmx, u32 reason,
 		exit->npf.write = qual & EPT_QUAL_WRITE;
 		exit->npf.fetch = qual & EPT_QUAL_FETCH;
 		exit->npf.present = qual & EPT_QUAL_PRESENT;
+		/*
+		 * The fault hit an IRET that had already lifted NMI blocking;
+		 * the IRET runs again, so block again (SDM 28.2.3).
+		 */
+		if ((qual & EPT_QUAL_NMI_UNBLOCK) &&
+		    !(vmx->event.info & INTR_INFO_VALID))
+			vmx->vcpu.nmi_masked = true;
 		break;
 	case EXIT_EPT_MISCONFIG:
 		/* lhv wrote a bad EPT entry: an internal error, with the GPA. */
