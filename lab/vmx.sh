@@ -13,11 +13,10 @@
 #
 # Targets (--targets or VMX_TARGETS, comma-separated, in order):
 #   kvm        kvm-intel (irqbypass, kvm, kvm-intel) on /dev/kvm
-#   lhv        lhv.ko on /dev/lhv: load, the suite, unload (needs the VMX
-#              backend)
-#   lhv-probe  lhv.ko loads, or refuses cleanly with ENODEV (default until
-#              lhv has a VMX backend; then use lhv,kvm)
-# Default: lhv-probe,kvm.
+#   lhv        lhv.ko on /dev/lhv (its VMX backend): load, the suite, unload
+#   lhv-probe  lhv.ko loads, or refuses cleanly with ENODEV
+# Default: lhv,kvm (lhv first: kvm-intel working after it shows that
+# rmmod lhv left VMX off, CR4.VMXE clear).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -26,7 +25,7 @@ usage() {
 usage: lab/vmx.sh [--targets LIST] [--tests LIST] [--shell] [--timeout S]
 Boot the Bochs VMX lab host and run the VMX suite on each target.
   --targets LIST  comma-separated: lhv, kvm, lhv-probe (default
-                  \${VMX_TARGETS:-lhv-probe,kvm})
+                  \${VMX_TARGETS:-lhv,kvm})
   --tests LIST    comma-separated test names (default: lab/bochs/TESTS)
   --timeout S     wall-clock limit of the Bochs run (default \${VMX_TIMEOUT:-900})
   --test-timeout S  per test binary, in guest seconds (default 120)
@@ -39,7 +38,7 @@ USAGE
 lab_env
 lab_need_kernel
 
-targets=${VMX_TARGETS:-lhv-probe,kvm}
+targets=${VMX_TARGETS:-lhv,kvm}
 tests=
 wall_limit=${VMX_TIMEOUT:-900}
 test_tmo=120
