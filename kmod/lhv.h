@@ -223,9 +223,6 @@ static inline bool lhv_vcpu_check_request(struct lhv_vcpu *vcpu, int req)
 	return test_and_clear_bit(req, &vcpu->requests);
 }
 
-/* kmod/main.c */
-extern struct file_operations lhv_vm_fops;
-
 /* kmod/vm.c */
 int lhv_create_vm(unsigned long type);
 void lhv_vm_put(struct lhv_vm *vm);

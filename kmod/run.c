@@ -278,6 +278,7 @@ static int lhv_enter_guest(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 
 	local_irq_disable();
 	WRITE_ONCE(vcpu->mode, LHV_MODE_IN_GUEST);
+	/* Pairs with lhv_vm_kick_all(): requests set before are seen. */
 	smp_mb();
 	if (need_resched() || signal_pending(current)) {
 		WRITE_ONCE(vcpu->mode, LHV_MODE_OUTSIDE);

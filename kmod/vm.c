@@ -92,6 +92,10 @@ void lhv_vm_kick_all(struct lhv_vm *vm)
 		if (!vcpu)
 			continue;
 		lhv_vcpu_request(vcpu, LHV_REQ_TLB_FLUSH);
+		/* Pairs with the barrier after vcpu->mode is set in
+		 * lhv_enter_guest(): the vCPU sees the request or we see
+		 * it in guest mode and kick it.
+		 */
 		smp_mb__after_atomic();
 		cpu = READ_ONCE(vcpu->cpu);
 		if (READ_ONCE(vcpu->mode) == LHV_MODE_IN_GUEST && cpu != me &&
@@ -219,7 +223,7 @@ static int lhv_vm_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-struct file_operations lhv_vm_fops = {
+static const struct file_operations lhv_vm_fops = {
 	.owner = THIS_MODULE,
 	.release = lhv_vm_release,
 	.unlocked_ioctl = lhv_vm_ioctl,

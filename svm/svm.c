@@ -652,7 +652,9 @@ static int svm_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
 
 	switch (index) {
 	case MSR_EFER:
-		if (data & ~(SVM_EFER_OK & ~EFER_LMA))
+		/* LMA is read-only: what is written there is ignored. */
+		data &= ~EFER_LMA;
+		if (data & ~SVM_EFER_OK)
 			return -EINVAL;
 		/* LME may not change while paging is on (APM 14.6.1). */
 		if ((s->cr0 & X86_CR0_PG) &&
