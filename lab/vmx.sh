@@ -27,7 +27,9 @@ Boot the Bochs VMX lab host and run the VMX suite on each target.
   --targets LIST  comma-separated: lhv, kvm, lhv-probe (default
                   \${VMX_TARGETS:-lhv,kvm})
   --tests LIST    comma-separated test names (default: lab/bochs/TESTS)
-  --timeout S     wall-clock limit of the Bochs run (default \${VMX_TIMEOUT:-900})
+  --timeout S     wall-clock limit of the Bochs run (default \${VMX_TIMEOUT:-600})
+  --stall S       kill Bochs when its serial output stops for S seconds
+                  (default \${VMX_STALL:-90}): a hung L2 guest hangs Bochs
   --test-timeout S  per test binary, in guest seconds (default 120)
   --shell         boot to a busybox shell on the console (stdin), no tests
 Environment: SRC, BUILD, KVER (lab/lib.sh), VMX_MEGS (256),
@@ -40,7 +42,8 @@ lab_need_kernel
 
 targets=${VMX_TARGETS:-lhv,kvm}
 tests=
-wall_limit=${VMX_TIMEOUT:-900}
+wall_limit=${VMX_TIMEOUT:-600}
+stall=${VMX_STALL:-90}
 test_tmo=120
 shell=0
 while (($#)); do
@@ -50,6 +53,7 @@ while (($#)); do
 	--tests) tests=$2; shift ;;
 	--timeout) wall_limit=$2; shift ;;
 	--test-timeout) test_tmo=$2; shift ;;
+	--stall) stall=$2; shift ;;
 	--shell) shell=1 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -65,11 +69,12 @@ for tool in bochs-bin python3 as ld gcc; do
 done
 
 # 1. The kernel's uncompressed vmlinux: the bzImage payload, unpacked here
-#    (xz, zstd or gzip: the first stream that decompresses to an ELF).
+#    (xz or gzip, Debian's choices: the first stream that decompresses to
+#    an ELF; python3's standard library has no zstd).
 vmlinux=$B/vmlinux-$KVER
 if [[ ! -s $vmlinux || $vmlinux -ot $LAB_KERNEL ]]; then
 	python3 - "$LAB_KERNEL" "$vmlinux.tmp" <<'PY'
-import gzip, lzma, sys, zlib
+import lzma, sys, zlib
 img = open(sys.argv[1], 'rb').read()
 def tries():
     for magic, unpack in ((b'\xfd7zXZ\x00', lambda b: lzma.LZMADecompressor(
@@ -134,7 +139,9 @@ python3 "$BX/mkdisk.py" "$B/boot.bin" "$vmlinux" "$B/initramfs.cpio" \
 sed -e "s|@MEGS@|${VMX_MEGS:-256}|" -e "s|@DISK@|$B/disk.img|" \
 	-e "s|@CONSOLE@|$B/console.out|" -e "s|@STREAM@|$B/stream.out|" \
 	-e "s|@LOG@|$B/bochs.log|" "$BX/bochsrc.in" >"$B/bochsrc"
-printf 'c\nq\n' >"$B/rc"
+# Debugger script: run; when stopped by SIGINT (a stall, see
+# run-bochs.sh), dump where the CPU is, then quit.
+printf '%s\n' c r sreg creg "u /12" "print-stack 24" q >"$B/rc"
 
 # 5. Boot.  Bochs exits when the guest powers off through ACPI.
 rm -f "$B/console.out" "$B/stream.out" "$B/bochs.log" "$B/times" "$B/marks"
@@ -149,7 +156,8 @@ if ((shell)); then
 fi
 echo "vmx: booting Bochs (targets $targets; tests ${run_csv:-none})"
 set +e
-lab_locked bash "$BX/run-bochs.sh" "$B" "$wall_limit" >"$B/bochs.out" 2>&1
+lab_locked bash "$BX/run-bochs.sh" "$B" "$wall_limit" "$stall" \
+	>"$B/bochs.out" 2>&1
 brc=$?
 set -e
 ticks=$(sed -n 's/^(0)\.\[\([0-9]*\)\].*/\1/p' "$B/bochs.out" | tail -n 1)
@@ -179,9 +187,15 @@ done
 if ((prc == 3)); then
 	why="the lab host never reached LAB END"
 	((brc == 124 || brc == 137)) && why="Bochs timed out after ${wall_limit}s"
+	grep -q '^stalled 1' "$B/times" 2>/dev/null &&
+		why="the lab host hung: no serial output for ${stall}s"
 	echo "FAIL vmx/lab-complete # $why (bochs exit $brc)" >>"$out"
 	echo "vmx: $why; last console lines:" >&2
 	tail -n 20 "$B/console.out" >&2 2>/dev/null || true
+	if grep -q '^stalled 1' "$B/times" 2>/dev/null; then
+		echo "vmx: where the CPU was (debugger, $B/bochs.out):" >&2
+		grep -A1 '^Next at' "$B/bochs.out" | tail -n 2 >&2
+	fi
 fi
 
 init_at=$(sed -n 's/.*init started at uptime \([0-9.]*\).*/\1/p' "$B/console.out" | head -n 1)
