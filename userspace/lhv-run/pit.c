@@ -13,8 +13,6 @@
  * strobe) as one edge after the count; 1 and 5 need a gate trigger, which
  * only channel 2 has (port 0x61).  BCD counting is treated as binary.
  */
-#include <time.h>
-
 #include "lhv-run.h"
 
 #define PIT_HZ		1193182ULL
@@ -44,14 +42,6 @@ struct pit_channel {
 
 static struct pit_channel pit[3];
 static uint8_t port61;		/* bits 0-1 as written */
-
-uint64_t clock__ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + ts.tv_nsec;
-}
 
 static uint64_t pit_ticks(const struct pit_channel *c, uint64_t now)
 {

@@ -40,6 +40,14 @@ static struct {
 	uint64_t exits, io, mmio, hlt, window, intr, injected;
 } run_stats;
 
+uint64_t clock__ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 void run__request_exit(int status, const char *why)
 {
 	if (run_exit_requested)

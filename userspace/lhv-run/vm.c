@@ -26,6 +26,9 @@
 #define MSR_IA32_APICBASE	0x1b
 #define APICBASE_BSP		(1ULL << 8)
 
+/* CPUID.1:EDX (and 0x80000001:EDX) bits hidden: MCE, APIC, MTRR, MCA */
+#define CPUID_EDX_HIDDEN	((1u << 7) | (1u << 9) | (1u << 12) | (1u << 14))
+
 #define SEL_CODE	0x10	/* __BOOT_CS of the boot protocol */
 #define SEL_DATA	0x18	/* __BOOT_DS */
 #define SEL_TSS		0x20
@@ -217,7 +220,8 @@ static void vm_disable_apic(struct vm *vm)
  * The guest's CPUID: what the device supports, minus what lhv-run does not
  * emulate.  No local APIC (no x2APIC, no TSC deadline): interrupts come
  * from the 8259 pair in userspace, so Linux runs in PIC mode.  No machine
- * check (MCE/MCA, and with them the MCG/MCi MSRs), no KVM paravirtual
+ * check (MCE/MCA, and with them the MCG/MCi MSRs), no MTRRs (and their 30
+ * MSRs: guest RAM is all write-back anyway), no KVM paravirtual
  * leaves (kvmclock & co. are KVM's, not the KVM API's), no architectural
  * PMU; the hypervisor bit set.  A device without KVM_GET_SUPPORTED_CPUID
  * keeps its own default CPUID.
@@ -257,9 +261,12 @@ int vm__setup_cpuid(struct vm *vm)
 		case 1:
 			e->ecx &= ~((1u << 21) | (1u << 24));	/* x2APIC, TSC-deadline */
 			e->ecx |= 1u << 31;			/* hypervisor */
-			e->edx &= ~((1u << 9) | (1u << 7) | (1u << 14)); /* APIC, MCE, MCA */
+			e->edx &= ~CPUID_EDX_HIDDEN;
 			e->ebx &= 0x0000ffff;			/* APIC ID 0 */
 			e->ebx |= 1u << 16;			/* one logical CPU */
+			break;
+		case 0x80000001:	/* AMD mirrors the leaf 1 EDX bits */
+			e->edx &= ~CPUID_EDX_HIDDEN;
 			break;
 		case 0xa:
 			e->eax = e->ebx = e->ecx = e->edx = 0;	/* no PMU */
