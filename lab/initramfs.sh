@@ -12,6 +12,7 @@
 #   /usr/bin/<tools from $BUILD>          /bench/<$BUILD/bench executables>
 #   /tests/<test binaries>, /tests/TESTS (run order)
 #   /lab/*.sh (mode scripts, lab/guest/*.sh)
+#   /guest/vmlinuz, /guest/initrd.cpio (the guest lhv-run boots)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -134,6 +135,12 @@ chmod 755 "$root/init"
 for s in "$SRC"/lab/guest/*.sh; do
 	[[ -f "$s" ]] && cp "$s" "$root/lab/"
 done
+
+# The Linux guest that lhv-run boots in the lab (lab/guest/tests/lhv_run):
+# the lab kernel itself and a tiny busybox initramfs.
+mkdir -p "$root/guest"
+bash "$SRC/lab/guest-initramfs.sh" -o "$root/guest/initrd.cpio" >/dev/null
+cp "$LAB_KERNEL" "$root/guest/vmlinuz"
 
 for a in "${adds[@]}"; do
 	mkdir -p "$root$(dirname "${a#*:}")"

@@ -53,3 +53,6 @@ if dmesg | grep -qE 'WARNING:|BUG:|Oops|general protection|Call Trace'; then
 	dmesg | grep -E -A20 'WARNING:|BUG:|Oops|general protection|Call Trace'
 	emit "RESULT FAIL demo/dmesg-clean # kernel warning, BUG or oops"
 fi
+
+# Then a real Linux guest under lhv, with lhv-run.
+[ -f /lab/demo-linux.sh ] && . /lab/demo-linux.sh
