@@ -97,12 +97,18 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -smp 1 -m 1024
 	-chardev "file,id=res,path=$stream")
 
 echo "svm lab: booting $LAB_KERNEL ($mode; console: $log; limit ${tmo}s)"
-start=$SECONDS
+# the clock starts when the lab lock is ours, not while queueing for it
+started=$LAB/$name.started
+rm -f "$started"
+fg=()
+[[ $mode == shell ]] && fg=(--foreground)	# qemu reads the terminal
+qemu=(bash -c 'date +%s >"$0"; exec "$@"' "$started"
+      timeout "${fg[@]}" -k 10 "$tmo" "${qemu[@]}")
 rc=0
 if [[ $mode == check ]]; then
 	qemu+=(-chardev "file,id=con,path=$log" -serial chardev:con
 	       -serial chardev:res)
-	lab_locked timeout -k 10 "$tmo" "${qemu[@]}" </dev/null &
+	lab_locked "${qemu[@]}" </dev/null &
 	pid=$!
 	# progress, from the stream as it grows
 	tail -n +1 -s 1 -f --pid=$pid "$stream" 2>/dev/null | awk '
@@ -117,12 +123,12 @@ else
 	qemu+=(-chardev "stdio,id=con,signal=off,logfile=$log" -serial chardev:con
 	       -serial chardev:res)
 	if [[ $mode == shell ]]; then
-		lab_locked timeout --foreground "$tmo" "${qemu[@]}" || rc=$?
+		lab_locked "${qemu[@]}" || rc=$?
 	else
-		lab_locked timeout -k 10 "$tmo" "${qemu[@]}" </dev/null || rc=$?
+		lab_locked "${qemu[@]}" </dev/null || rc=$?
 	fi
 fi
-elapsed=$((SECONDS - start))
+elapsed=$(($(date +%s) - $(cat "$started" 2>/dev/null || date +%s)))
 
 prc=0
 lab_parse_stream "$stream" "$expected" "$out" || prc=$?
