@@ -26,10 +26,21 @@
 #define PTE_NX		(1ull << 63)
 #define ADDR_MASK	0x000ffffffffff000ull
 
-static int lhv_gpt_fault(u32 access, bool present, u32 *error_code)
+/*
+ * The error code the guest would see.  I/D is set for a fetch only when
+ * CR4.SMEP = 1 or XD is enabled (PAE-format paging with EFER.NXE = 1);
+ * otherwise it is 0 (SDM 4.7).
+ */
+static int lhv_gpt_fault(const struct lhv_gpt_env *env, u32 access,
+			 bool present, u32 *error_code)
 {
-	*error_code = (access & (LHV_PF_WRITE | LHV_PF_USER | LHV_PF_FETCH)) |
-		      (present ? LHV_PF_PRESENT : 0);
+	u32 mask = LHV_PF_WRITE | LHV_PF_USER;
+
+	if ((env->cr4 & CR4_SMEP) ||
+	    ((env->efer & EFER_NXE) &&
+	     ((env->efer & EFER_LMA) || (env->cr4 & CR4_PAE))))
+		mask |= LHV_PF_FETCH;
+	*error_code = (access & mask) | (present ? LHV_PF_PRESENT : 0);
 	return 1;
 }
 
@@ -59,7 +70,7 @@ int lhv_gpt_walk(const struct lhv_gpt_env *env, u64 gva, u32 access,
 		if (r)
 			return r;
 		if (!(pdpte & PTE_P))
-			return lhv_gpt_fault(access, false, error_code);
+			return lhv_gpt_fault(env, access, false, error_code);
 		levels = 2;
 		esize = 8;
 		table = pdpte & ADDR_MASK;
@@ -82,7 +93,7 @@ int lhv_gpt_walk(const struct lhv_gpt_env *env, u64 gva, u32 access,
 		if (r)
 			return r;
 		if (!(pte & PTE_P))
-			return lhv_gpt_fault(access, false, error_code);
+			return lhv_gpt_fault(env, access, false, error_code);
 		writable &= !!(pte & PTE_RW);
 		user &= !!(pte & PTE_US);
 		if (esize == 8 && (env->efer & EFER_NXE) && (pte & PTE_NX))
@@ -113,14 +124,14 @@ next:
 
 check:
 	if ((access & LHV_PF_USER) && !user)
-		return lhv_gpt_fault(access, true, error_code);
+		return lhv_gpt_fault(env, access, true, error_code);
 	if ((access & LHV_PF_WRITE) && !writable &&
 	    ((access & LHV_PF_USER) || (env->cr0 & CR0_WP)))
-		return lhv_gpt_fault(access, true, error_code);
+		return lhv_gpt_fault(env, access, true, error_code);
 	if ((access & LHV_PF_FETCH) && nx)
-		return lhv_gpt_fault(access, true, error_code);
+		return lhv_gpt_fault(env, access, true, error_code);
 	if ((access & LHV_PF_FETCH) && !(access & LHV_PF_USER) && user &&
 	    (env->cr4 & CR4_SMEP))
-		return lhv_gpt_fault(access, true, error_code);
+		return lhv_gpt_fault(env, access, true, error_code);
 	return 0;
 }
