@@ -32,7 +32,7 @@
  * otherwise it is 0 (SDM 4.7).
  */
 static int lhv_gpt_fault(const struct lhv_gpt_env *env, u32 access,
-			 bool present, u32 *error_code)
+			 u32 flags, u32 *error_code)
 {
 	u32 mask = LHV_PF_WRITE | LHV_PF_USER;
 
@@ -40,7 +40,7 @@ static int lhv_gpt_fault(const struct lhv_gpt_env *env, u32 access,
 	    ((env->efer & EFER_NXE) &&
 	     ((env->efer & EFER_LMA) || (env->cr4 & CR4_PAE))))
 		mask |= LHV_PF_FETCH;
-	*error_code = (access & mask) | (present ? LHV_PF_PRESENT : 0);
+	*error_code = (access & mask) | flags;
 	return 1;
 }
 
@@ -70,7 +70,7 @@ int lhv_gpt_walk(const struct lhv_gpt_env *env, u64 gva, u32 access,
 		if (r)
 			return r;
 		if (!(pdpte & PTE_P))
-			return lhv_gpt_fault(env, access, false, error_code);
+			return lhv_gpt_fault(env, access, 0, error_code);
 		levels = 2;
 		esize = 8;
 		table = pdpte & ADDR_MASK;
@@ -93,7 +93,16 @@ int lhv_gpt_walk(const struct lhv_gpt_env *env, u64 gva, u32 access,
 		if (r)
 			return r;
 		if (!(pte & PTE_P))
-			return lhv_gpt_fault(env, access, false, error_code);
+			return lhv_gpt_fault(env, access, 0, error_code);
+		/*
+		 * Reserved bits that do not depend on MAXPHYADDR: PS in a
+		 * PML5E or PML4E, XD while EFER.NXE = 0 (SDM 4.4.2, 4.5.4).
+		 */
+		if (esize == 8 && ((level >= 4 && (pte & PTE_PS)) ||
+				   (!(env->efer & EFER_NXE) && (pte & PTE_NX))))
+			return lhv_gpt_fault(env, access,
+					     LHV_PF_PRESENT | LHV_PF_RSVD,
+					     error_code);
 		writable &= !!(pte & PTE_RW);
 		user &= !!(pte & PTE_US);
 		if (esize == 8 && (env->efer & EFER_NXE) && (pte & PTE_NX))
@@ -124,14 +133,14 @@ next:
 
 check:
 	if ((access & LHV_PF_USER) && !user)
-		return lhv_gpt_fault(env, access, true, error_code);
+		return lhv_gpt_fault(env, access, LHV_PF_PRESENT, error_code);
 	if ((access & LHV_PF_WRITE) && !writable &&
 	    ((access & LHV_PF_USER) || (env->cr0 & CR0_WP)))
-		return lhv_gpt_fault(env, access, true, error_code);
+		return lhv_gpt_fault(env, access, LHV_PF_PRESENT, error_code);
 	if ((access & LHV_PF_FETCH) && nx)
-		return lhv_gpt_fault(env, access, true, error_code);
+		return lhv_gpt_fault(env, access, LHV_PF_PRESENT, error_code);
 	if ((access & LHV_PF_FETCH) && !(access & LHV_PF_USER) && user &&
 	    (env->cr4 & CR4_SMEP))
-		return lhv_gpt_fault(env, access, true, error_code);
+		return lhv_gpt_fault(env, access, LHV_PF_PRESENT, error_code);
 	return 0;
 }
