@@ -12,6 +12,7 @@
 #include <linux/errno.h>
 #include <linux/kvm.h>
 #else
+#include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <errno.h>
