@@ -90,13 +90,14 @@ static int lhv_mmio_step(struct lhv_vcpu *vcpu)
 				vcpu->regs[i] = ctx->regs[i];
 			vcpu->regs[LHV_RIP] = ctx->rip;
 			vcpu->regs[LHV_RFLAGS] = ctx->rflags;
-			if (ctx->complete) {
-				m->active = false;
-				return 1;
-			}
-			/* Next iteration of a REP string instruction. */
-			ctx->nr_done = 0;
-			continue;
+			/*
+			 * Done, or one iteration of a REP string instruction:
+			 * the guest runs it on, so the next iterations on RAM
+			 * go at native speed and a huge count cannot keep us
+			 * in the kernel.
+			 */
+			m->active = false;
+			return 1;
 		}
 		if (r == LHV_EMUL_EXCEPTION) {
 			lhv_ops->queue_exception(vcpu, ctx->vector,

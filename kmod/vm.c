@@ -144,7 +144,7 @@ static int lhv_set_memory_region(struct lhv_vm *vm,
 		lhv_vm_kick_all(vm);
 		synchronize_srcu_expedited(&vm->srcu);
 		lhv_mmu_unpin(batch);
-		if (WARN_ON_ONCE(r)) {
+		if (r) {
 			/* Out of memory mid-zap: keep the old layout. */
 			rcu_assign_pointer(vm->slots, old);
 			synchronize_srcu_expedited(&vm->srcu);
