@@ -752,6 +752,7 @@ static void vmx_update_host_state(struct lhv_vmx_vcpu *vmx)
 struct vmx_host_save {
 	u16 ds, es, fs, gs;
 	u64 kernel_gs_base;
+	unsigned long debugctl;		/* LBR/BTF users: perf, ptrace */
 };
 
 static void vmx_switch_to_guest(struct lhv_vmx_vcpu *vmx,
@@ -761,6 +762,7 @@ static void vmx_switch_to_guest(struct lhv_vmx_vcpu *vmx,
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
 	savesegment(gs, h->gs);
+	h->debugctl = get_debugctlmsr();
 	if (vmx->syscall_msrs || h->gs)
 		rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	if (vmx->syscall_msrs) {
@@ -785,8 +787,9 @@ static void vmx_switch_to_guest(struct lhv_vmx_vcpu *vmx,
  * Right after the exit, interrupts still off.  SDM 28.5.2: the exit set
  * the GDTR and IDTR limits to 0xffff and TR's limit to 0x67; the kernel
  * needs its own (TR's only for I/O bitmaps, which invalidate_tss_limit()
- * defers to the next task that has one).  DS, ES, FS and GS hold null
- * selectors now: a task that had others gets them back.
+ * defers to the next task that has one).  The exit also cleared
+ * IA32_DEBUGCTL (SDM 28.5.1).  DS, ES, FS and GS hold null selectors now:
+ * a task that had others gets them back.
  */
 static void vmx_switch_to_host(struct lhv_vmx_vcpu *vmx,
 			       const struct vmx_host_save *h)
@@ -796,6 +799,8 @@ static void vmx_switch_to_host(struct lhv_vmx_vcpu *vmx,
 	native_load_gdt(&vc->gdt);
 	native_load_idt(&vc->idt);
 	invalidate_tss_limit();
+	if (h->debugctl)
+		update_debugctlmsr(h->debugctl);
 
 	if (vmx->guest_owns_dr) {
 		get_debugreg(vmx->dr[0], 0);
