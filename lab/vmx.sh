@@ -31,6 +31,7 @@ Boot the Bochs VMX lab host and run the VMX suite on each target.
   --stall S       kill Bochs when its serial output stops for S seconds
                   (default \${VMX_STALL:-90}): a hung L2 guest hangs Bochs
   --test-timeout S  per test binary, in guest seconds (default 120)
+  --dry-run       build everything, print the kernel command line, no boot
   --shell         boot to a busybox shell on the console (stdin), no tests
 Environment: SRC, BUILD, KVER (lab/lib.sh), VMX_MEGS (256),
 VMX_CMDLINE (extra kernel arguments, e.g. mitigations=off).
@@ -46,6 +47,7 @@ wall_limit=${VMX_TIMEOUT:-600}
 stall=${VMX_STALL:-90}
 test_tmo=120
 shell=0
+dry=0
 while (($#)); do
 	case "$1" in
 	-h|--help) usage; exit 0 ;;
@@ -55,6 +57,7 @@ while (($#)); do
 	--test-timeout) test_tmo=$2; shift ;;
 	--stall) stall=$2; shift ;;
 	--shell) shell=1 ;;
+	--dry-run) dry=1 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 	shift
@@ -111,9 +114,17 @@ bash "$SRC/lab/initramfs.sh" -o "$B/initramfs.cpio" \
 	{ cat "$B/initramfs.log" >&2; exit 1; }
 
 # 4. The test list: lab/bochs/TESTS (or --tests), split into what the image
-#    holds and what was not built (SKIP).
+#    holds and what was not built (SKIP).  A TESTS line may exclude
+#    targets ("lifetime -kvm"): those pairs are SKIPs, and each target's
+#    own list goes to the lab as lhvvmx.tests.<target>= (vmx-mode.sh).
+declare -A excluded=()
 if [[ -z $tests ]]; then
-	tests=$(grep -v '^[[:space:]]*\(#\|$\)' "$BX/TESTS" | tr '\n' ,)
+	while read -r t rest; do
+		for x in $rest; do
+			[[ $x == -* ]] && excluded[$t/${x#-}]=1
+		done
+		tests+=$t,
+	done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$BX/TESTS")
 fi
 run_list=() skip_list=()
 for t in $(echo "$tests" | tr , ' '); do
@@ -123,15 +134,26 @@ for t in $(echo "$tests" | tr , ' '); do
 		skip_list+=("$t")
 	fi
 done
+# target_list TARGET: the tests TARGET runs, one a line.
+target_list() {
+	local t
+	for t in "${run_list[@]}"; do
+		[[ -n ${excluded[$t/$1]:-} ]] || echo "$t"
+	done
+}
 run_csv=$(IFS=,; echo "${run_list[*]}")
 
 mode=vmx
 ((shell)) && mode=shell
 # (no rodata=off: it saves ~1 s of guest time but the PTI W+X check then
 # warns at boot)
-cmdline="console=ttyS0 quiet cryptomgr.notests panic=-1"
+cmdline="console=ttyS0,115200 quiet cryptomgr.notests panic=-1"
 cmdline+=" lhvlab.mode=$mode lhvlab.targets=$targets"
 cmdline+=" lhvlab.tests=$run_csv lhvlab.timeout=$test_tmo lhvlab.out=/dev/ttyS1"
+for target in $(echo "$targets" | tr , ' '); do
+	[[ $target =~ ^[a-z0-9_]+$ ]] || continue
+	cmdline+=" lhvvmx.tests.$target=$(target_list "$target" | paste -sd,)"
+done
 cmdline+=" ${VMX_CMDLINE:-}"
 python3 "$BX/mkdisk.py" "$B/boot.bin" "$vmlinux" "$B/initramfs.cpio" \
 	"$cmdline" "$B/disk.img" >"$B/mkdisk.log"
@@ -142,6 +164,12 @@ sed -e "s|@MEGS@|${VMX_MEGS:-256}|" -e "s|@DISK@|$B/disk.img|" \
 # Debugger script: run; when stopped by SIGINT (a stall, see
 # run-bochs.sh), dump where the CPU is, then quit.
 printf '%s\n' c r sreg creg "u /12" "print-stack 24" q >"$B/rc"
+
+if ((dry)); then
+	echo "vmx: $B/disk.img ready; kernel command line:"
+	echo "  $cmdline"
+	exit 0
+fi
 
 # 5. Boot.  Bochs exits when the guest powers off through ACPI.
 rm -f "$B/console.out" "$B/stream.out" "$B/bochs.log" "$B/times" "$B/marks"
@@ -170,7 +198,7 @@ for target in $(echo "$targets" | tr , ' '); do
 		echo "lhv load-or-refuse" >>"$expected"
 		continue
 	fi
-	for t in "${run_list[@]}"; do echo "$target $t" >>"$expected"; done
+	target_list "$target" | sed "s/^/$target /" >>"$expected"
 done
 out=$RESULTS/vmx.txt
 cat "$B/stream.out" "$B/console.out" 2>/dev/null >"$B/all.out" || true
@@ -182,6 +210,10 @@ for target in $(echo "$targets" | tr , ' '); do
 	[[ $target == lhv-probe ]] && continue
 	for t in "${skip_list[@]}"; do
 		echo "SKIP $target/$t # not built" >>"$out"
+	done
+	for t in "${run_list[@]}"; do
+		[[ -n ${excluded[$t/$target]:-} ]] &&
+			echo "SKIP $target/$t # excluded for $target in lab/bochs/TESTS" >>"$out"
 	done
 done
 if ((prc == 3)); then

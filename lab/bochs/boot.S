@@ -30,8 +30,8 @@
 	.set	T_NENT, 8			/* number of entries */
 	.set	T_INITRD_ADDR, 12
 	.set	T_INITRD_SIZE, 16
-	.set	T_CMDLINE, 64			/* NUL-terminated, < 448 bytes */
-	.set	T_ENTRIES, 512			/* 16 bytes each: lba addr len 0 */
+	.set	T_CMDLINE, 64			/* NUL-terminated, < 1984 bytes */
+	.set	T_ENTRIES, 2048			/* 16 bytes each: lba addr len 0 */
 	.set	ZERO_LBA, 0xffffffff
 
 	.set	BUF_SEG, 0x1000			/* read buffer at 0x10000 */

@@ -6,7 +6,7 @@
 # Disk layout (512-byte sectors):
 #   0 .. 31   the loader image (boot.S), whose last 12 KiB hold the table:
 #             header {u32 "LHVB", u32 PVH entry, u32 nent, u32 initrd addr,
-#             u32 initrd size}, cmdline at +64, entries at +512, each
+#             u32 initrd size}, cmdline at +64, entries at +2048, each
 #             {u32 lba, u32 load address, u32 bytes, u32 0}; lba 0xffffffff
 #             means "fill with zeros" (not stored on disk)
 #   32 ..     payloads, each starting on a sector boundary
@@ -21,7 +21,7 @@ import sys
 
 LOADER_SECTORS = 32
 TABLE_OFF = 0x1000
-ENTRIES_OFF = TABLE_OFF + 512
+ENTRIES_OFF = TABLE_OFF + 2048
 MAX_ENTRIES = (LOADER_SECTORS * 512 - ENTRIES_OFF) // 16
 ZERO_LBA = 0xffffffff
 PAGE = 4096
@@ -97,7 +97,7 @@ def main():
     cmdline = sys.argv[4].encode() + b'\0'
     if len(loader) > TABLE_OFF:
         die('loader code overlaps the table')
-    if len(cmdline) > 448:
+    if len(cmdline) > ENTRIES_OFF - TABLE_OFF - 64:
         die('command line too long')
     loader = loader.ljust(LOADER_SECTORS * 512, b'\0')
 
