@@ -88,6 +88,7 @@ static size_t run_size;
 static void *guest_mem;		/* shared by every VM: code only */
 static void *churn_mem;
 static volatile sig_atomic_t timed_out;
+static bool ktap;		/* --ktap: KTAP results, case lines as comments */
 static int run_ret;		/* last KVM_RUN's return value */
 static int run_errno;		/* and its errno */
 
@@ -538,16 +539,23 @@ static const char *fmt_val(const struct result *r, double v, char *buf,
 	return buf;
 }
 
-static void print_case(const struct bench_case *c)
+static void print_case(const struct bench_case *c, int nr)
 {
 	const struct result *r = &c->res;
+	const char *pfx = ktap ? "# " : "";
 	char buf[32];
 
-	printf("case %s %s %lu\n", c->name, fmt_val(r, r->per_op, buf,
-	       sizeof(buf)), r->iters);
+	printf("%scase %s %s %lu\n", pfx, c->name,
+	       fmt_val(r, r->per_op, buf, sizeof(buf)), r->iters);
 	if (r->extra_name)
-		printf("case %s %s %lu\n", r->extra_name,
+		printf("%scase %s %s %lu\n", pfx, r->extra_name,
 		       fmt_val(r, r->extra, buf, sizeof(buf)), r->iters);
+	if (ktap && r->status == ST_OK)
+		printf("ok %d %s\n", nr, c->name);
+	else if (ktap && r->status == ST_NA)
+		printf("ok %d %s # SKIP %s\n", nr, c->name, r->note);
+	else if (ktap)
+		printf("not ok %d %s # %s\n", nr, c->name, r->note);
 	fflush(stdout);
 }
 
@@ -556,19 +564,22 @@ static void print_table(const char *dev)
 	const struct bench_case *c;
 	char buf[32];
 
-	printf("\nlhv-bench on %s: TSC ticks per operation "
-	       "(instructions under QEMU icount)\n", dev);
-	printf("%-20s %12s %8s  %s\n", "name", "ticks/op", "iters", "note");
+	const char *pfx = ktap ? "# " : "";
+
+	printf("%s\n%slhv-bench on %s: TSC ticks per operation "
+	       "(instructions under QEMU icount)\n", pfx, pfx, dev);
+	printf("%s%-20s %12s %8s  %s\n", pfx, "name", "ticks/op", "iters",
+	       "note");
 	for (c = cases; c < cases + NR_CASES; c++) {
 		const struct result *r = &c->res;
 
 		if (!c->selected)
 			continue;
-		printf("%-20s %12s %8lu  %s\n", c->name,
+		printf("%s%-20s %12s %8lu  %s\n", pfx, c->name,
 		       fmt_val(r, r->per_op, buf, sizeof(buf)), r->iters,
 		       r->note);
 		if (r->extra_name)
-			printf("%-20s %12s %8lu  %s\n", r->extra_name,
+			printf("%s%-20s %12s %8lu  %s\n", pfx, r->extra_name,
 			       fmt_val(r, r->extra, buf, sizeof(buf)),
 			       r->iters, c->extra_what);
 	}
@@ -632,6 +643,8 @@ static void usage(FILE *f)
 "  --iters N     iterations for every selected case (default: per case)\n"
 "  --smoke       few iterations: a quick check that every case runs\n"
 "  --json FILE   also write the results as JSON\n"
+"  --ktap        KTAP output: a result per case (n/a is SKIP); the case\n"
+"                lines and the table become '# ' comments\n"
 "Output: 'case <name> <ticks-per-op|n/a|FAILED> <iters>' per result, then\n"
 "a table.  Exit status 0 when every implemented case ran.\n"
 "Cases:\n");
@@ -691,6 +704,7 @@ int main(int argc, char **argv)
 		{ "iters", required_argument, NULL, 'n' },
 		{ "smoke", no_argument, NULL, 's' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "ktap", no_argument, NULL, 'k' },
 		{ }
 	};
 	const char *dev = getenv("LHV_DEV");
@@ -699,11 +713,11 @@ int main(int argc, char **argv)
 	bool smoke = false, any = false, failed = false;
 	struct bench_case *c;
 	struct sigaction sa;
-	int opt, anchor;
+	int opt, anchor, nr = 0;
 
 	if (!dev || !*dev)
 		dev = "/dev/lhv";
-	while ((opt = getopt_long(argc, argv, "hd:c:n:sj:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hd:c:n:sj:k", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			usage(stdout);
@@ -734,6 +748,9 @@ int main(int argc, char **argv)
 		case 'j':
 			json = optarg;
 			break;
+		case 'k':
+			ktap = true;
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -763,17 +780,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lhv-bench: anchor KVM_CREATE_VM: %s\n",
 			strerror(errno));
 
+	if (ktap) {
+		for (c = cases; c < cases + NR_CASES; c++)
+			nr += c->selected;
+		printf("KTAP version 1\n1..%d\n", nr);
+		nr = 0;
+	}
 	printf("# lhv-bench %s: case <name> <ticks-per-op> <iters>\n", dev);
 	for (c = cases; c < cases + NR_CASES; c++) {
 		if (!c->selected)
 			continue;
+		nr++;
 		c->res.iters = iters ? iters : smoke ? c->smoke : c->iters;
 		timed_out = 0;
 		alarm(CASE_TIMEOUT_S);
 		c->res.status = c->fn(c, c->res.iters, &c->res);
 		alarm(0);
 		failed |= c->res.status == ST_FAIL;
-		print_case(c);
+		print_case(c, nr);
 	}
 	print_table(dev);
 	if (json && write_json(json, dev))
