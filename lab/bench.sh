@@ -161,6 +161,7 @@ FILENAME ~ /serial-lhv/ { t = "lhv" }
 	else if ($3 == "LOADFAIL") st[t] = "LOADFAIL"
 	next
 }
+/^# case / { sub(/^# /, "") }		# lhv-bench --ktap
 in_run[t] && /^case [a-z0-9_]+ ([0-9.]+|n\/a|FAILED) [0-9]+$/ {
 	if (!($2 in known)) { known[$2] = 1; order[++n] = $2 }
 	v[t, $2] = $3; it[t, $2] = $4
