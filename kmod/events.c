@@ -46,6 +46,10 @@ void lhv_inject_pending(struct lhv_vcpu *vcpu)
 	bool want_irq_window = vcpu->irq_pending ||
 			       READ_ONCE(vcpu->run->request_interrupt_window);
 
+	/* The common case, nothing to deliver: no calls into the backend. */
+	if (!want_irq_window && !vcpu->nmi_pending && !vcpu->irq_window_on)
+		return;
+
 	if (!lhv_ops->event_injected(vcpu)) {
 		if (vcpu->nmi_pending && lhv_ops->nmi_allowed(vcpu)) {
 			lhv_ops->inject_nmi(vcpu);
@@ -58,8 +62,12 @@ void lhv_inject_pending(struct lhv_vcpu *vcpu)
 				READ_ONCE(vcpu->run->request_interrupt_window);
 		}
 	}
-	lhv_ops->set_irq_window(vcpu, want_irq_window);
-	lhv_ops->set_nmi_window(vcpu, vcpu->nmi_pending);
+	if (want_irq_window != vcpu->irq_window_on) {
+		lhv_ops->set_irq_window(vcpu, want_irq_window);
+		vcpu->irq_window_on = want_irq_window;
+	}
+	if (vcpu->nmi_pending)
+		lhv_ops->set_nmi_window(vcpu, true);
 }
 
 #define LHV_EVENTS_FLAGS (KVM_VCPUEVENT_VALID_NMI_PENDING | \

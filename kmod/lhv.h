@@ -130,7 +130,10 @@ struct lhv_arch_ops {
 	bool (*nmi_allowed)(struct lhv_vcpu *vcpu);
 	void (*inject_irq)(struct lhv_vcpu *vcpu, u8 vector);
 	void (*inject_nmi)(struct lhv_vcpu *vcpu);
-	/* Exit (LHV_EXIT_INTR_WINDOW) once the guest can take an IRQ/NMI. */
+	/*
+	 * Exit (LHV_EXIT_INTR_WINDOW) once the guest can take an IRQ/NMI;
+	 * that exit turns the IRQ window off again by itself.
+	 */
 	void (*set_irq_window)(struct lhv_vcpu *vcpu, bool on);
 	void (*set_nmi_window)(struct lhv_vcpu *vcpu, bool on);
 	void (*get_events)(struct lhv_vcpu *vcpu,
@@ -193,6 +196,7 @@ struct lhv_vcpu {
 	u8 irq_vector;
 	bool nmi_pending;
 	bool nmi_masked;		/* an NMI handler runs (until IRET) */
+	bool irq_window_on;		/* backend asked to exit at the window */
 	u32 mp_state;
 	u64 xcr0;			/* guest XCR0 */
 	/* MSR exit being completed by userspace (KVM_EXIT_X86_*MSR). */

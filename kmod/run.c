@@ -243,6 +243,7 @@ static int lhv_handle_exit(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 	case LHV_EXIT_XSETBV:
 		return lhv_handle_xsetbv(vcpu, exit);
 	case LHV_EXIT_INTR_WINDOW:
+		vcpu->irq_window_on = false;
 		if (READ_ONCE(run->request_interrupt_window) &&
 		    lhv_ready_for_interrupt(vcpu)) {
 			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
