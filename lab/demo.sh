@@ -45,6 +45,9 @@ out=$RESULTS/demo.txt
 echo
 if ((rc == 0)) && grep -q '^PASS demo/lhv-hello' "$out"; then
 	echo "demo: a guest ran under lhv in the SVM lab host (console: $LAB/demo.log)"
+	if grep -q '^PASS demo/lhv-run' "$out"; then
+		echo "demo: and Debian's own kernel booted under lhv with lhv-run, ran its init and powered off"
+	fi
 	exit 0
 fi
 echo "demo: the demo did not work.  What went wrong:"
