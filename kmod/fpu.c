@@ -35,17 +35,33 @@ int lhv_set_xcr0(struct lhv_vcpu *vcpu, u64 xcr0)
 	return 0;
 }
 
+/* The guest's FPU state in the KVM_GET_XSAVE format, freshly allocated. */
+static struct kvm_xsave *lhv_xsave_read(struct lhv_vcpu *vcpu)
+{
+	struct kvm_xsave *xs = kzalloc(sizeof(*xs), GFP_KERNEL_ACCOUNT);
+
+	if (xs)
+		fpu_copy_guest_fpstate_to_uabi(&vcpu->guest_fpu, xs->region,
+					       sizeof(xs->region),
+					       lhv_supported_xcr0(), 0);
+	return xs;
+}
+
+static int lhv_xsave_write(struct lhv_vcpu *vcpu, struct kvm_xsave *xs)
+{
+	u32 pkru = 0;
+
+	return fpu_copy_uabi_to_guest_fpstate(&vcpu->guest_fpu, xs->region,
+					      lhv_supported_xcr0(), &pkru);
+}
+
 int lhv_ioctl_get_xsave(struct lhv_vcpu *vcpu, void __user *argp)
 {
-	struct kvm_xsave *xs;
+	struct kvm_xsave *xs = lhv_xsave_read(vcpu);
 	int r = 0;
 
-	xs = kzalloc(sizeof(*xs), GFP_KERNEL_ACCOUNT);
 	if (!xs)
 		return -ENOMEM;
-	fpu_copy_guest_fpstate_to_uabi(&vcpu->guest_fpu, xs->region,
-				       sizeof(xs->region),
-				       lhv_supported_xcr0(), 0);
 	if (copy_to_user(argp, xs, sizeof(*xs)))
 		r = -EFAULT;
 	kfree(xs);
@@ -55,14 +71,12 @@ int lhv_ioctl_get_xsave(struct lhv_vcpu *vcpu, void __user *argp)
 int lhv_ioctl_set_xsave(struct lhv_vcpu *vcpu, void __user *argp)
 {
 	struct kvm_xsave *xs;
-	u32 pkru = 0;
 	int r;
 
 	xs = memdup_user(argp, sizeof(*xs));
 	if (IS_ERR(xs))
 		return PTR_ERR(xs);
-	r = fpu_copy_uabi_to_guest_fpstate(&vcpu->guest_fpu, xs->region,
-					   lhv_supported_xcr0(), &pkru);
+	r = lhv_xsave_write(vcpu, xs);
 	kfree(xs);
 	return r;
 }
@@ -80,16 +94,12 @@ struct lhv_fxregs {
 
 int lhv_ioctl_get_fpu(struct lhv_vcpu *vcpu, void __user *argp)
 {
-	struct kvm_xsave *xs;
+	struct kvm_xsave *xs = lhv_xsave_read(vcpu);
 	struct lhv_fxregs *fx;
 	struct kvm_fpu fpu;
 
-	xs = kzalloc(sizeof(*xs), GFP_KERNEL_ACCOUNT);
 	if (!xs)
 		return -ENOMEM;
-	fpu_copy_guest_fpstate_to_uabi(&vcpu->guest_fpu, xs->region,
-				       sizeof(xs->region),
-				       lhv_supported_xcr0(), 0);
 	fx = (struct lhv_fxregs *)xs->region;
 	memset(&fpu, 0, sizeof(fpu));
 	memcpy(fpu.fpr, fx->st, sizeof(fpu.fpr));
@@ -110,17 +120,13 @@ int lhv_ioctl_set_fpu(struct lhv_vcpu *vcpu, void __user *argp)
 	struct kvm_xsave *xs;
 	struct lhv_fxregs *fx;
 	struct kvm_fpu fpu;
-	u32 pkru = 0;
 	int r;
 
 	if (copy_from_user(&fpu, argp, sizeof(fpu)))
 		return -EFAULT;
-	xs = kzalloc(sizeof(*xs), GFP_KERNEL_ACCOUNT);
+	xs = lhv_xsave_read(vcpu);
 	if (!xs)
 		return -ENOMEM;
-	fpu_copy_guest_fpstate_to_uabi(&vcpu->guest_fpu, xs->region,
-				       sizeof(xs->region),
-				       lhv_supported_xcr0(), 0);
 	fx = (struct lhv_fxregs *)xs->region;
 	memcpy(fx->st, fpu.fpr, sizeof(fpu.fpr));
 	fx->fcw = fpu.fcw;
@@ -131,8 +137,7 @@ int lhv_ioctl_set_fpu(struct lhv_vcpu *vcpu, void __user *argp)
 	fx->fdp = fpu.last_dp;
 	memcpy(fx->xmm, fpu.xmm, sizeof(fpu.xmm));
 	fx->mxcsr = fpu.mxcsr;
-	r = fpu_copy_uabi_to_guest_fpstate(&vcpu->guest_fpu, xs->region,
-					   lhv_supported_xcr0(), &pkru);
+	r = lhv_xsave_write(vcpu, xs);
 	kfree(xs);
 	return r;
 }
