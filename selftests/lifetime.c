@@ -180,7 +180,7 @@ static int count_fds(void)
 }
 
 /* A /proc/meminfo field in KiB. */
-static long meminfo(const char *field)
+static long kib_of(const char *field)
 {
 	char line[256];
 	size_t len = strlen(field);
@@ -206,15 +206,15 @@ static void hundred_vms(void)
 		run_canonical();
 	sleep(1);
 	fds0 = count_fds();
-	avail0 = meminfo("MemAvailable");
-	slab0 = meminfo("Slab");
+	avail0 = kib_of("MemAvailable");
+	slab0 = kib_of("Slab");
 
 	for (i = 0; i < 100; i++)
 		run_canonical();
 	sleep(1);
 	fds1 = count_fds();
-	avail1 = meminfo("MemAvailable");
-	slab1 = meminfo("Slab");
+	avail1 = kib_of("MemAvailable");
+	slab1 = kib_of("Slab");
 
 	ktap_print("fds %d -> %d, MemAvailable %ld -> %ld KiB, Slab %ld -> %ld KiB",
 		   fds0, fds1, avail0, avail1, slab0, slab1);

@@ -11,15 +11,15 @@
 
 static const u8 table[] = "lhv runs C code in a 64-bit guest";
 static u64 guest_results[16];	/* written by the guest, read by the host */
-static u64 host_input = 0;	/* written by the host into the guest copy */
+static u64 host_input;	/* written by the host into the guest copy */
 
-static __attribute__((noinline)) u64 fib(u64 n)
+static noinline u64 fib(u64 n)
 {
 	return n < 2 ? n : fib(n - 1) + fib(n - 2);
 }
 
 /* FNV-1a over the string constant: reads .rodata from the loaded image. */
-static __attribute__((noinline)) u64 fnv1a(const u8 *p, u64 len)
+static noinline u64 fnv1a(const u8 *p, u64 len)
 {
 	u64 h = 0xcbf29ce484222325ULL;
 

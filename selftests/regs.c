@@ -10,43 +10,43 @@
 
 /* 64-bit: one distinct computation per register, then flags, then hlt. */
 asm(".pushsection .text\n"
-    ".globl guest_regs_blob\n"
-    "guest_regs_blob:\n"
-    "adc $0x100, %rcx\n"		/* rcx = rcx + 0x100 + CF */
-    "add %rbx, %rax\n"
-    "shl %cl, %rbx\n"			/* by (rcx & 63) */
-    "imul $7, %rdx, %rdx\n"
-    "not %rsi\n"
-    "shr $63, %rdi\n"
-    "lea 0x10(%rbp,%rbp,2), %rbp\n"
-    "add %r9, %r8\n"
-    "ror $8, %r9\n"
-    "neg %r10\n"
-    "bswap %r11\n"
-    "inc %r12\n"
-    "dec %r13\n"
-    "xor %r15, %r14\n"
-    "shl $1, %r15\n"
-    "pushq $0x8d7\n"			/* CF PF AF ZF SF OF */
-    "popfq\n"
-    "hlt\n"
-    ".globl guest_regs_blob_end\n"
-    "guest_regs_blob_end:\n"
-    ".popsection\n");
+	".globl guest_regs_blob\n"
+	"guest_regs_blob:\n"
+	"adc $0x100, %rcx\n"		/* rcx = rcx + 0x100 + CF */
+	"add %rbx, %rax\n"
+	"shl %cl, %rbx\n"			/* by (rcx & 63) */
+	"imul $7, %rdx, %rdx\n"
+	"not %rsi\n"
+	"shr $63, %rdi\n"
+	"lea 0x10(%rbp,%rbp,2), %rbp\n"
+	"add %r9, %r8\n"
+	"ror $8, %r9\n"
+	"neg %r10\n"
+	"bswap %r11\n"
+	"inc %r12\n"
+	"dec %r13\n"
+	"xor %r15, %r14\n"
+	"shl $1, %r15\n"
+	"pushq $0x8d7\n"			/* CF PF AF ZF SF OF */
+	"popfq\n"
+	"hlt\n"
+	".globl guest_regs_blob_end\n"
+	"guest_regs_blob_end:\n"
+	".popsection\n");
 extern const u8 guest_regs_blob[], guest_regs_blob_end[];
 
 /* Real mode: store AX through DS, which the host moved to 0x20000. */
 asm(".pushsection .rodata\n"
-    ".globl rm_ds_blob\n"
-    "rm_ds_blob:\n"
-    ".code16\n"
-    "mov %ax, 0x10\n"
-    "mov %ds, %bx\n"
-    "hlt\n"
-    ".code64\n"
-    ".globl rm_ds_blob_end\n"
-    "rm_ds_blob_end:\n"
-    ".popsection\n");
+	".globl rm_ds_blob\n"
+	"rm_ds_blob:\n"
+	".code16\n"
+	"mov %ax, 0x10\n"
+	"mov %ds, %bx\n"
+	"hlt\n"
+	".code64\n"
+	".globl rm_ds_blob_end\n"
+	"rm_ds_blob_end:\n"
+	".popsection\n");
 extern const u8 rm_ds_blob[], rm_ds_blob_end[];
 
 static u64 ror64(u64 v, unsigned int n)

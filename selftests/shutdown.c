@@ -7,17 +7,17 @@
 #include "processor.h"
 
 asm(".pushsection .text\n"
-    ".globl guest_ud2\n"
-    "guest_ud2:\n"
-    "ud2\n"
-    "hlt\n"
-    ".globl guest_div0\n"
-    "guest_div0:\n"
-    "xor %ecx, %ecx\n"
-    "mov $1, %eax\n"
-    "div %ecx\n"
-    "hlt\n"
-    ".popsection\n");
+	".globl guest_ud2\n"
+	"guest_ud2:\n"
+	"ud2\n"
+	"hlt\n"
+	".globl guest_div0\n"
+	"guest_div0:\n"
+	"xor %ecx, %ecx\n"
+	"mov $1, %eax\n"
+	"div %ecx\n"
+	"hlt\n"
+	".popsection\n");
 extern const u8 guest_ud2[], guest_div0[];
 
 /* Real mode: int3 through an IVT of limit 0. */

@@ -24,30 +24,30 @@
  * which reports it as UCALL_EXCEPTION.  Each stub is 16 bytes apart.
  */
 asm(".pushsection .text\n"
-    ".align 16\n"
-    ".globl guest_exc_stubs\n"
-    "guest_exc_stubs:\n"
-    "vec = 0\n"
-    ".rept 32\n"
-    ".align 16\n"
-    ".if (vec != 8) && (vec != 10) && (vec != 11) && (vec != 12) && "
-    "(vec != 13) && (vec != 14) && (vec != 17) && (vec != 21) && "
-    "(vec != 29) && (vec != 30)\n"
-    "pushq $0\n"
-    ".endif\n"
-    "pushq $vec\n"
-    "jmp guest_exc_common\n"
-    "vec = vec + 1\n"
-    ".endr\n"
-    "guest_exc_common:\n"
-    "mov %rsp, %rdi\n"
-    "and $-16, %rsp\n"
-    "call guest_exception\n"
-    ".popsection\n");
+	".align 16\n"
+	".globl guest_exc_stubs\n"
+	"guest_exc_stubs:\n"
+	"vec = 0\n"
+	".rept 32\n"
+	".align 16\n"
+	".if (vec != 8) && (vec != 10) && (vec != 11) && (vec != 12) && "
+	"(vec != 13) && (vec != 14) && (vec != 17) && (vec != 21) && "
+	"(vec != 29) && (vec != 30)\n"
+	"pushq $0\n"
+	".endif\n"
+	"pushq $vec\n"
+	"jmp guest_exc_common\n"
+	"vec = vec + 1\n"
+	".endr\n"
+	"guest_exc_common:\n"
+	"mov %rsp, %rdi\n"
+	"and $-16, %rsp\n"
+	"call guest_exception\n"
+	".popsection\n");
 extern const u8 guest_exc_stubs[];
 
 /* frame: vector, error code, then the CPU's RIP, CS, RFLAGS, RSP, SS. */
-void guest_exception(u64 *frame) __attribute__((noreturn, used));
+void guest_exception(u64 *frame) __noreturn __used;
 void guest_exception(u64 *frame)
 {
 	for (;;)

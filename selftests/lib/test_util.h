@@ -24,6 +24,11 @@
 #define KSFT_FAIL	1
 #define KSFT_SKIP	4
 
+#define __noreturn	__attribute__((noreturn))
+#define __used		__attribute__((used))
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+#define noinline	__attribute__((noinline))
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 typedef uint8_t u8;
@@ -44,16 +49,16 @@ int ktap_main(const struct test_case *tests, unsigned int nr);
 /* Printed as a comment right after the KTAP version line. */
 extern char ktap_banner[128];
 /* Nothing can run at all (no device): report a skipped plan, exit 4. */
-void ktap_skip_all(const char *why) __attribute__((noreturn));
+void ktap_skip_all(const char *why) __noreturn;
 
 /* Diagnostics: one "# ..." line each, as KTAP wants. */
-void ktap_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ktap_print(const char *fmt, ...) __printf(1, 2);
 
 void __test_fail(const char *file, int line, const char *expr,
 		 const char *fmt, ...)
-	__attribute__((format(printf, 4, 5), noreturn));
+	__printf(4, 5) __noreturn;
 void __test_skip(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
+	__printf(1, 2) __noreturn;
 
 #define TEST_ASSERT(cond, fmt, ...)					\
 do {									\

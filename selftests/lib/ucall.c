@@ -43,7 +43,7 @@ void ucall_abort(const char *expr, const char *file, u64 line, u64 a, u64 b)
 			     : "memory");
 }
 
-void guest_done_forever(void) __attribute__((noreturn, used));
+void guest_done_forever(void) __noreturn __used;
 void guest_done_forever(void)
 {
 	for (;;)
@@ -56,11 +56,11 @@ void guest_done_forever(void)
  * aligned SSE stores on the stack (which GCC emits) works.
  */
 asm(".pushsection .text\n"
-    ".globl guest_returned\n"
-    "guest_returned:\n"
-    "and $-16, %rsp\n"
-    "call guest_done_forever\n"
-    ".popsection\n");
+	".globl guest_returned\n"
+	"guest_returned:\n"
+	"and $-16, %rsp\n"
+	"call guest_done_forever\n"
+	".popsection\n");
 
 /* --- host side --- */
 

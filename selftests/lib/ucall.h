@@ -36,9 +36,9 @@ struct ucall {
 /* Guest side. */
 void ucall(u64 cmd, u64 a0, u64 a1, u64 a2, u64 a3);
 void ucall_abort(const char *expr, const char *file, u64 line, u64 a,
-		 u64 b) __attribute__((noreturn));
+		 u64 b) __noreturn;
 /* Where guest_code returns to (put on the stack by the library). */
-void guest_returned(void) __attribute__((noreturn));
+void guest_returned(void);
 
 #define GUEST_SYNC(a)		ucall(UCALL_SYNC, (u64)(a), 0, 0, 0)
 #define GUEST_SYNC2(a, b)	ucall(UCALL_SYNC, (u64)(a), (u64)(b), 0, 0)
