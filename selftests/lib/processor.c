@@ -114,6 +114,22 @@ static void build_idt(struct kvm_vm *vm)
 	}
 }
 
+void vcpu_set_idt_handler(struct kvm_vcpu *vcpu, u8 vec, void *handler)
+{
+	u64 *idt = addr_gpa2hva(vcpu->vm, LM_IDT_GPA);
+	u64 off = (u64)handler;
+	struct kvm_sregs sregs;
+
+	idt[2 * vec] = (off & 0xffff) | ((u64)LM_SEL_CODE << 16) |
+		       (0x8eULL << 40) | ((off >> 16 & 0xffff) << 48);
+	idt[2 * vec + 1] = off >> 32;
+	vcpu_sregs_get(vcpu, &sregs);
+	if (sregs.idt.limit < (vec + 1) * 16 - 1) {
+		sregs.idt.limit = (vec + 1) * 16 - 1;
+		vcpu_sregs_set(vcpu, &sregs);
+	}
+}
+
 static void build_gdt(struct kvm_vm *vm)
 {
 	u64 *gdt = addr_gpa2hva(vm, LM_GDT_GPA);

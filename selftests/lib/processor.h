@@ -78,6 +78,12 @@ void vcpu_setup_longmode(struct kvm_vcpu *vcpu);
 void vcpu_set_entry(struct kvm_vcpu *vcpu, void *guest_code, u64 arg0,
 		    u64 arg1);
 u64 vm_stack_top(struct kvm_vm *vm);
+/*
+ * Point IDT vector @vec of @vcpu's VM at @handler (a 64-bit interrupt
+ * gate; the handler is guest code ending in iretq) and grow the vCPU's
+ * IDT limit to cover it.
+ */
+void vcpu_set_idt_handler(struct kvm_vcpu *vcpu, u8 vec, void *handler);
 
 /* The guest's copy of a global of this binary. */
 #define guest_global(vm, g)	(*(__typeof__(&(g)))addr_gpa2hva(vm, (u64)&(g)))
