@@ -18,9 +18,10 @@ int lhv_ioctl_interrupt(struct lhv_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (irq.irq >= 256)
 		return -EINVAL;
-	/* One at a time, as with KVM without an in-kernel irqchip. */
-	if (vcpu->irq_pending)
-		return -ENXIO;
+	/*
+	 * One interrupt waits at a time; a newer one replaces it, as with
+	 * KVM without an in-kernel interrupt controller.
+	 */
 	vcpu->irq_pending = true;
 	vcpu->irq_vector = irq.irq;
 	return 0;
@@ -125,9 +126,8 @@ int lhv_ioctl_get_mp_state(struct lhv_vcpu *vcpu, void __user *argp)
 }
 
 /*
- * Without an in-kernel local APIC there is no INIT/SIPI: a vCPU is
- * runnable or halted, and a halted one only records the fact for
- * userspace (which handles HLT itself).
+ * Without an in-kernel local APIC there is no INIT/SIPI and HLT goes to
+ * userspace: a vCPU is always runnable, as KVM says in that setup.
  */
 int lhv_ioctl_set_mp_state(struct lhv_vcpu *vcpu, void __user *argp)
 {
@@ -135,8 +135,7 @@ int lhv_ioctl_set_mp_state(struct lhv_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&mp, argp, sizeof(mp)))
 		return -EFAULT;
-	if (mp.mp_state != KVM_MP_STATE_RUNNABLE &&
-	    mp.mp_state != KVM_MP_STATE_HALTED)
+	if (mp.mp_state != KVM_MP_STATE_RUNNABLE)
 		return -EINVAL;
 	vcpu->mp_state = mp.mp_state;
 	return 0;

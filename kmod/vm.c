@@ -43,7 +43,7 @@ long lhv_check_extension(long ext)
 	case KVM_CAP_XCRS:
 		return 1;
 	case KVM_CAP_X86_USER_SPACE_MSR:
-		return KVM_MSR_EXIT_REASON_INVAL | KVM_MSR_EXIT_REASON_UNKNOWN;
+		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
 		return LHV_MAX_VCPUS;
