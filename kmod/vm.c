@@ -39,9 +39,10 @@ long lhv_check_extension(long ext)
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_INTR_SHADOW:
 	case KVM_CAP_DEBUGREGS:
+		return 1;
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:
-		return 1;
+		return boot_cpu_has(X86_FEATURE_XSAVE);
 	case KVM_CAP_X86_USER_SPACE_MSR:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
