@@ -21,7 +21,7 @@ say ""
 say "=== lhv demo: insmod /lhv.ko"
 if err=$(load lhv) && [ -c /dev/lhv ]; then
 	emit "RESULT PASS demo/load"
-	say "=== lhv loaded: $(dmesg | grep -i lhv | tail -n 3)"
+	say "=== lhv loaded: $(dmesg | grep "lhv: " | grep -v verification | tail -n 1)"
 	say "=== lhv-hello: a real-mode guest at 0x1000 prints through port 0x3f8"
 	say ""
 	lhv-hello --dev /dev/lhv --stats
