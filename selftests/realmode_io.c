@@ -2,7 +2,8 @@
 /*
  * selftests/realmode_io.c - port I/O from a real-mode guest: the canonical
  * KVM client (`mov al,0x42; out 0x10,al; hlt` at 0x1000), `in` completed
- * by the host, 8/16/32-bit ports, and the HLT exit that follows.
+ * by the host, 8/16/32-bit ports, rep string I/O, and the HLT exit that
+ * follows.
  */
 #include "kvm_util.h"
 
@@ -47,6 +48,18 @@ RM_BLOB(rm_seq,
 	"shl $1, %al\n"
 	"cmp $8, %al\n"
 	"jbe 1b\n"
+	"hlt\n");
+
+/* String I/O: rep outsb from 0x3000, rep insw to 0x3100. */
+RM_BLOB(rm_string,
+	"cld\n"
+	"mov $0x3000, %si\n"
+	"mov $0xe0, %dx\n"
+	"mov $7, %cx\n"
+	"rep outsb\n"
+	"mov $0x3100, %di\n"
+	"mov $5, %cx\n"
+	"rep insw\n"
 	"hlt\n");
 
 static struct kvm_vm *load(const u8 *start, const u8 *end,
@@ -157,11 +170,65 @@ static void out_sequence(void)
 	vm_free(vm);
 }
 
+/*
+ * However the device batches a rep string instruction into exits (KVM
+ * hands over several elements per exit, with io.count saying how many),
+ * the elements arrive in order, and the guest ends with RCX = 0.
+ */
+static void string_io(void)
+{
+	static const u8 out[7] = "lhv-str";
+	static const u16 in[5] = { 0x1111, 0x2222, 0x3333, 0x4444, 0x5555 };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = load(rm_string, rm_string_end, &vcpu);
+	struct kvm_run *run = vcpu->run;
+	struct kvm_regs regs;
+	u8 got[7];
+	unsigned int n = 0, exits = 0;
+
+	vm_write(vm, 0x3000, out, sizeof(out));
+	while (n < sizeof(out)) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		TEST_ASSERT(run->io.count >= 1 &&
+			    n + run->io.count <= sizeof(out),
+			    "count %u after %u elements", run->io.count, n);
+		assert_io_exit(vcpu, 0xe0, 1, KVM_EXIT_IO_OUT, run->io.count);
+		memcpy(got + n, vcpu_io_data(vcpu), run->io.count);
+		n += run->io.count;
+		TEST_ASSERT(++exits <= sizeof(out), "too many exits");
+	}
+	TEST_ASSERT(!memcmp(got, out, sizeof(out)), "rep outsb data");
+	ktap_print("rep outsb of %zu bytes: %u exits", sizeof(out), exits);
+
+	for (n = 0, exits = 0; n < ARRAY_SIZE(in); ) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		TEST_ASSERT(run->io.count >= 1 &&
+			    n + run->io.count <= ARRAY_SIZE(in),
+			    "count %u after %u elements", run->io.count, n);
+		assert_io_exit(vcpu, 0xe0, 2, KVM_EXIT_IO_IN, run->io.count);
+		memcpy(vcpu_io_data(vcpu), in + n, 2 * run->io.count);
+		n += run->io.count;
+		TEST_ASSERT(++exits <= ARRAY_SIZE(in), "too many exits");
+	}
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, KVM_EXIT_HLT);
+	TEST_ASSERT(!memcmp(addr_gpa2hva(vm, 0x3100), in, sizeof(in)),
+		    "rep insw data");
+	vcpu_regs_get(vcpu, &regs);
+	TEST_ASSERT_EQ(regs.rcx & 0xffff, 0);
+	TEST_ASSERT_EQ(regs.rsi & 0xffff, 0x3000 + sizeof(out));
+	TEST_ASSERT_EQ(regs.rdi & 0xffff, 0x3100 + sizeof(in));
+	vm_free(vm);
+}
+
 static const struct test_case tests[] = {
 	TEST_CASE(out_then_hlt),
 	TEST_CASE(in_round_trip),
 	TEST_CASE(wide_ports),
 	TEST_CASE(out_sequence),
+	TEST_CASE(string_io),
 };
 
 int main(void)
