@@ -207,6 +207,8 @@ struct lhv_vcpu {
 	bool io_pending;
 	bool io_in;
 	u8 io_size;
+	bool io_string;			/* INS: store the data at io_lin */
+	u64 io_lin;
 	bool shutdown;			/* triple fault seen: state is dead */
 	struct lhv_mmio mmio;
 	int nr_cpuid;
@@ -243,6 +245,8 @@ void lhv_skip_insn(struct lhv_vcpu *vcpu, const struct lhv_exit *exit);
 /* kmod/mmio.c */
 int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa);
 int lhv_mmio_complete(struct lhv_vcpu *vcpu);
+int lhv_guest_linear_rw(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
+			u64 lin, void *buf, int len, bool write);
 
 /* kmod/events.c */
 int lhv_ioctl_interrupt(struct lhv_vcpu *vcpu, void __user *argp);

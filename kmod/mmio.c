@@ -39,6 +39,44 @@ static int lhv_gpt_read(void *opaque, u64 gpa, void *buf, int size)
 	return lhv_guest_rw(opaque, gpa, buf, size, false);
 }
 
+static void lhv_gpt_env_from(struct lhv_gpt_env *env, struct lhv_vcpu *vcpu,
+			     const struct kvm_sregs *sr)
+{
+	env->cr0 = sr->cr0;
+	env->cr3 = sr->cr3;
+	env->cr4 = sr->cr4;
+	env->efer = sr->efer;
+	env->read = lhv_gpt_read;
+	env->opaque = vcpu;
+}
+
+/*
+ * Read or write guest memory at a linear address (string I/O), a byte at
+ * a time where the access straddles a page.  -EFAULT: not RAM or no
+ * translation.
+ */
+int lhv_guest_linear_rw(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
+			u64 lin, void *buf, int len, bool write)
+{
+	struct lhv_gpt_env env;
+	u8 *p = buf;
+	u32 err;
+	u64 gpa;
+	int i;
+
+	lhv_gpt_env_from(&env, vcpu, sr);
+	if ((lin & (PAGE_SIZE - 1)) + len <= PAGE_SIZE) {
+		if (lhv_gpt_walk(&env, lin, write ? LHV_PF_WRITE : 0, &gpa,
+				 &err))
+			return -EFAULT;
+		return lhv_guest_rw(vcpu, gpa, buf, len, write);
+	}
+	for (i = 0; i < len; i++)
+		if (lhv_guest_linear_rw(vcpu, sr, lin + i, p + i, 1, write))
+			return -EFAULT;
+	return 0;
+}
+
 static int lhv_mmio_internal_error(struct lhv_vcpu *vcpu)
 {
 	struct lhv_mmio *m = &vcpu->mmio;
@@ -166,12 +204,7 @@ int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa)
 	int i, r, n;
 
 	lhv_ops->get_sregs(vcpu, &sr);
-	m->env.cr0 = sr.cr0;
-	m->env.cr3 = sr.cr3;
-	m->env.cr4 = sr.cr4;
-	m->env.efer = sr.efer;
-	m->env.read = lhv_gpt_read;
-	m->env.opaque = vcpu;
+	lhv_gpt_env_from(&m->env, vcpu, &sr);
 	m->active = true;
 	m->nbytes = 0;
 	mode = lhv_cpu_mode(&sr, vcpu->regs[LHV_RFLAGS]);

@@ -49,15 +49,95 @@ static int lhv_internal_error(struct lhv_vcpu *vcpu, u32 suberror,
 	return LHV_USER;
 }
 
+/* Segment-override prefixes, in ES CS SS DS FS GS order; else -1. */
+static int lhv_seg_prefix(u8 b)
+{
+	static const u8 prefix[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(prefix); i++)
+		if (prefix[i] == b)
+			return i;
+	return -1;
+}
+
+/*
+ * INS/OUTS: the prefixes of the instruction at RIP give the address size
+ * and, for OUTS, the segment (SDM vol. 2, 2.1.1): hardware without decode
+ * assists reports neither.  Returns the linear address of the element.
+ */
+static int lhv_string_io_addr(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
+			      bool in, u64 *lin, u64 *mask, int *regi)
+{
+	bool lm = (sr->efer & EFER_LMA) && sr->cs.l;
+	bool def32 = lm || sr->cs.db;
+	const struct kvm_segment *seg = in ? &sr->es : &sr->ds;
+	u64 cs_lin = (lm ? 0 : sr->cs.base) + vcpu->regs[LHV_RIP];
+	const struct kvm_segment *segs[] = {
+		&sr->es, &sr->cs, &sr->ss, &sr->ds, &sr->fs, &sr->gs,
+	};
+	bool addr_prefix = false;
+	int i, seg_i;
+	u8 b[15];
+
+	if (!(sr->cr0 & X86_CR0_PE) || (vcpu->regs[LHV_RFLAGS] & X86_EFLAGS_VM))
+		def32 = false;
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		if (lhv_guest_linear_rw(vcpu, sr, lm ? cs_lin + i :
+					(u32)(cs_lin + i), &b[i], 1, false))
+			return -EFAULT;
+		seg_i = lhv_seg_prefix(b[i]);
+		if (seg_i >= 0) {
+			if (!in)
+				seg = segs[seg_i];
+			continue;
+		}
+		if (b[i] == 0x67) {
+			addr_prefix = true;
+			continue;
+		}
+		if (b[i] == 0x66 || b[i] == 0xf0 || b[i] == 0xf2 ||
+		    b[i] == 0xf3 || (lm && (b[i] & 0xf0) == 0x40))
+			continue;
+		break;
+	}
+	if (i == ARRAY_SIZE(b) || b[i] < 0x6c || b[i] > 0x6f)
+		return -EINVAL;		/* not INS/OUTS after all */
+	if (lm)
+		*mask = addr_prefix ? 0xffffffffULL : ~0ULL;
+	else
+		*mask = (def32 ^ addr_prefix) ? 0xffffffffULL : 0xffffULL;
+	*regi = in ? LHV_RDI : LHV_RSI;
+	*lin = (vcpu->regs[*regi] & *mask) +
+	       ((lm && seg != &sr->fs && seg != &sr->gs) ? 0 : seg->base);
+	if (!lm)
+		*lin = (u32)*lin;
+	return 0;
+}
+
+/* Step rSI/rDI and, with REP, rCX past one element (SDM INS/OUTS). */
+static void lhv_string_io_step(struct lhv_vcpu *vcpu, u64 mask, int regi,
+			       const struct lhv_exit *exit)
+{
+	u64 delta = (vcpu->regs[LHV_RFLAGS] & X86_EFLAGS_DF) ?
+		    -(u64)exit->io.size : exit->io.size;
+	u64 *r = &vcpu->regs[regi];
+
+	*r = (*r & ~mask) | ((*r + delta) & mask);
+	if (exit->io.rep) {
+		u64 *c = &vcpu->regs[LHV_RCX];
+
+		*c = (*c & ~mask) | ((*c - 1) & mask);
+		if (*c & mask)
+			return;	/* the guest runs the instruction again */
+	}
+	vcpu->regs[LHV_RIP] = exit->io.next_rip;
+}
+
 static int lhv_handle_io(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 {
 	struct kvm_run *run = vcpu->run;
 	u8 *data = page_address(vcpu->run_pages[1]);
-
-	/* String I/O needs the guest page-table walker: not yet. */
-	if (exit->io.string)
-		return lhv_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-					  exit);
 
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = exit->io.in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
@@ -65,20 +145,56 @@ static int lhv_handle_io(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 	run->io.port = exit->io.port;
 	run->io.count = 1;
 	run->io.data_offset = PAGE_SIZE;
+	vcpu->io_size = exit->io.size;
+	vcpu->io_string = exit->io.string;
+
+	if (exit->io.string) {
+		/* One element per exit, as KVM does without decode assists. */
+		struct kvm_sregs sr;
+		u64 lin, mask;
+		int regi;
+
+		lhv_ops->get_sregs(vcpu, &sr);
+		if (lhv_string_io_addr(vcpu, &sr, exit->io.in, &lin, &mask,
+				       &regi))
+			return lhv_internal_error(vcpu,
+					KVM_INTERNAL_ERROR_EMULATION, exit);
+		if (exit->io.rep && !(vcpu->regs[LHV_RCX] & mask)) {
+			vcpu->regs[LHV_RIP] = exit->io.next_rip;
+			return LHV_RESUME;	/* REP with rCX = 0: nothing */
+		}
+		if (!exit->io.in &&
+		    lhv_guest_linear_rw(vcpu, &sr, lin, data, exit->io.size,
+					false))
+			return lhv_internal_error(vcpu,
+					KVM_INTERNAL_ERROR_EMULATION, exit);
+		vcpu->io_lin = lin;
+		vcpu->io_pending = exit->io.in;
+		lhv_string_io_step(vcpu, mask, regi, exit);
+		return LHV_USER;
+	}
+
 	if (!exit->io.in)
 		memcpy(data, &vcpu->regs[LHV_RAX], exit->io.size);
 	vcpu->io_pending = exit->io.in;
-	vcpu->io_size = exit->io.size;
 	vcpu->regs[LHV_RIP] = exit->io.next_rip;
 	return LHV_USER;
 }
 
 /* Finish an IN that userspace has answered in the data page. */
-static void lhv_complete_io(struct lhv_vcpu *vcpu)
+static int lhv_complete_io(struct lhv_vcpu *vcpu)
 {
 	const u8 *data = page_address(vcpu->run_pages[1]);
 	u64 *rax = &vcpu->regs[LHV_RAX];
 
+	vcpu->io_pending = false;
+	if (vcpu->io_string) {
+		struct kvm_sregs sr;
+
+		lhv_ops->get_sregs(vcpu, &sr);
+		return lhv_guest_linear_rw(vcpu, &sr, vcpu->io_lin,
+					   (void *)data, vcpu->io_size, true);
+	}
 	switch (vcpu->io_size) {
 	case 1:
 		*rax = (*rax & ~0xffULL) | data[0];
@@ -91,7 +207,7 @@ static void lhv_complete_io(struct lhv_vcpu *vcpu)
 		*rax = *(const u32 *)data;
 		break;
 	}
-	vcpu->io_pending = false;
+	return 0;
 }
 
 static int lhv_handle_cpuid(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
@@ -316,8 +432,13 @@ int lhv_vcpu_run(struct lhv_vcpu *vcpu)
 	int r, idx;
 
 	vcpu->stats.runs++;
-	if (vcpu->io_pending)
-		lhv_complete_io(vcpu);
+	if (vcpu->io_pending) {
+		idx = srcu_read_lock(&vm->srcu);
+		r = lhv_complete_io(vcpu);
+		srcu_read_unlock(&vm->srcu, idx);
+		if (r)
+			return r;	/* INS into memory that is not RAM */
+	}
 	if (vcpu->msr_pending)
 		lhv_complete_msr(vcpu);
 	if (vcpu->mmio.pending) {
