@@ -30,6 +30,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
@@ -44,12 +46,18 @@
 #define MMIO_GPA	0xe0000UL	/* see guest.S */
 #define PORT_PIO	0x10
 #define PORT_CPUID_DONE	0x11
+#define HLT_COUNT_GPA	0x500		/* see guest.S */
+#define HLT_VECTOR	0x20
 #define CASE_TIMEOUT_S	20		/* per case; virtual seconds under icount */
+#define LINUX_TIMEOUT_S	300		/* per linux_boot boot */
+#define LINUX_OK_LINE	"lhv-guest-ok"	/* lab/guest-initramfs.sh's init */
+#define MAX_EXTRA	2
 
 /* Guest programs, guest.S. */
 extern const char guest_pio_start[], guest_pio_end[];
 extern const char guest_mmio_start[], guest_mmio_end[];
 extern const char guest_cpuid_start[], guest_cpuid_end[];
+extern const char guest_hlt_start[], guest_hlt_irq[], guest_hlt_end[];
 
 enum status { ST_OK, ST_NA, ST_FAIL };
 
@@ -57,9 +65,10 @@ struct result {
 	enum status status;
 	double per_op;		/* ticks per operation */
 	unsigned long iters;
-	const char *extra_name;	/* optional second number of the case */
-	double extra;
-	char note[96];
+	/* optional further numbers of the case: name, value */
+	const char *extra_name[MAX_EXTRA];
+	double extra[MAX_EXTRA];
+	char note[160];
 };
 
 struct bench_case;
@@ -72,7 +81,7 @@ struct bench_case {
 	unsigned long iters;	/* default */
 	unsigned long smoke;	/* with --smoke */
 	const char *what;	/* for --help */
-	const char *extra_what;	/* note for the second number, if any */
+	const char *extra_what[MAX_EXTRA]; /* notes for the extra numbers */
 	bool selected;
 	struct result res;
 };
@@ -366,8 +375,8 @@ static enum status case_cpuid_kernel(const struct bench_case *c,
 	else if (ret)
 		st = fail(r, "KVM_GET/SET_REGS");
 	r->per_op = (double)host / n;
-	r->extra_name = "cpuid_kernel_guest";
-	r->extra = (double)guest / n;
+	r->extra_name[0] = "cpuid_kernel_guest";
+	r->extra[0] = (double)guest / n;
 	vm_close(&vm);
 	return st;
 }
@@ -394,7 +403,7 @@ static enum status case_vm_lifecycle(const struct bench_case *c,
 	unsigned long i, warm = 2;
 	uint64_t t0 = 0, t1, c0 = 0, c1;
 
-	r->extra_name = "vm_lifecycle_cpu";
+	r->extra_name[0] = "vm_lifecycle_cpu";
 	for (i = 0; i < warm + n; i++) {
 		if (i == warm) {
 			c0 = cpu_ns();
@@ -412,7 +421,7 @@ static enum status case_vm_lifecycle(const struct bench_case *c,
 	t1 = ticks();
 	c1 = cpu_ns();
 	r->per_op = (double)(t1 - t0) / n;
-	r->extra = (double)(c1 - c0) / n;
+	r->extra[0] = (double)(c1 - c0) / n;
 	return ST_OK;
 }
 
@@ -498,11 +507,250 @@ static enum status case_memslot_churn(const struct bench_case *c,
 	return st;
 }
 
-static enum status case_not_yet(const struct bench_case *c, unsigned long n,
-				struct result *r)
+/*
+ * Wake a halted guest with an interrupt, as a launcher without an
+ * in-kernel irqchip does: the vCPU sits at a KVM_EXIT_HLT; inject vector
+ * 0x20 with KVM_INTERRUPT when run->ready_for_interrupt_injection says the
+ * guest can take it now, else first ask for an interrupt window
+ * (request_interrupt_window, KVM_EXIT_IRQ_WINDOW_OPEN); the next KVM_RUN
+ * delivers it, the guest's handler counts it and the guest halts again.
+ * Returns false on anything else; *windows counts the detours.
+ */
+static bool hlt_wake_once(struct bench_vm *vm, unsigned long *windows)
 {
-	snprintf(r->note, sizeof(r->note), "not implemented yet");
-	return ST_NA;
+	struct kvm_run *run = vm->run;
+	struct kvm_interrupt irq = { .irq = HLT_VECTOR };
+
+	if (!run->ready_for_interrupt_injection || !run->if_flag) {
+		run->request_interrupt_window = 1;
+		run_ret = ioctl(vm->vcpufd, KVM_RUN, 0);
+		if (run_ret < 0)
+			run_errno = errno;
+		run->request_interrupt_window = 0;
+		if (run_ret || run->exit_reason != KVM_EXIT_IRQ_WINDOW_OPEN ||
+		    !run->ready_for_interrupt_injection)
+			return false;
+		(*windows)++;
+	}
+	if (ioctl(vm->vcpufd, KVM_INTERRUPT, &irq) < 0) {
+		run_ret = -1;
+		run_errno = errno;
+		return false;
+	}
+	run_ret = ioctl(vm->vcpufd, KVM_RUN, 0);
+	if (run_ret < 0)
+		run_errno = errno;
+	return run_ret == 0 && run->exit_reason == KVM_EXIT_HLT;
+}
+
+static enum status case_hlt_wake(const struct bench_case *c, unsigned long n,
+				 struct result *r)
+{
+	volatile uint32_t *count = (void *)((char *)guest_mem + HLT_COUNT_GPA);
+	uint16_t *ivt = (void *)((char *)guest_mem + HLT_VECTOR * 4);
+	unsigned long i, warm = n < 100 ? n : 100, windows = 0;
+	unsigned long warm_windows = 0;
+	struct bench_vm vm;
+	enum status st = ST_OK;
+	uint64_t t0 = 0, t1;
+
+	if (vm_open(&vm, guest_hlt_start, guest_hlt_end, r))
+		return ST_FAIL;
+	ivt[0] = GUEST_CODE_GPA + (guest_hlt_irq - guest_hlt_start);
+	ivt[1] = 0;
+	*count = 0;
+	run_ret = ioctl(vm.vcpufd, KVM_RUN, 0);	/* to the first hlt */
+	if (run_ret < 0)
+		run_errno = errno;
+	if (run_ret || vm.run->exit_reason != KVM_EXIT_HLT)
+		goto bad;
+	for (i = 0; i < warm + n; i++) {
+		if (i == warm) {
+			warm_windows = windows;
+			t0 = ticks();
+		}
+		if (!hlt_wake_once(&vm, &windows))
+			goto bad;
+	}
+	t1 = ticks();
+	if (*count != warm + n) {
+		snprintf(r->note, sizeof(r->note),
+			 "guest handler ran %u times for %lu interrupts",
+			 *count, warm + n);
+		st = ST_FAIL;
+		goto out;
+	}
+	r->per_op = (double)(t1 - t0) / n;
+	snprintf(r->note, sizeof(r->note), "%lu of %lu via an irq window exit",
+		 windows - warm_windows, n);
+	goto out;
+bad:
+	st = bad_exit(&vm, r, "KVM_EXIT_HLT / KVM_EXIT_IRQ_WINDOW_OPEN");
+out:
+	vm_close(&vm);
+	return st;
+}
+
+/*
+ * KVM_RUN that returns at once (immediate_exit): the ioctl path of a
+ * round trip without the guest (a profiling aid; see README.md).
+ */
+static enum status case_run_immediate(const struct bench_case *c,
+				      unsigned long n, struct result *r)
+{
+	struct bench_vm vm;
+	unsigned long i, warm = n < 100 ? n : 100;
+	uint64_t t0 = 0, t1;
+	int bad = 0;
+
+	if (vm_open(&vm, guest_pio_start, guest_pio_end, r))
+		return ST_FAIL;
+	if (!run_to_out(&vm, PORT_PIO)) {	/* the vCPU has run once */
+		enum status st = bad_exit(&vm, r, "KVM_EXIT_IO out 0x10");
+
+		vm_close(&vm);
+		return st;
+	}
+	vm.run->immediate_exit = 1;
+	for (i = 0; i < warm + n; i++) {
+		if (i == warm)
+			t0 = ticks();
+		bad |= ioctl(vm.vcpufd, KVM_RUN, 0) != -1 || errno != EINTR;
+	}
+	t1 = ticks();
+	vm_close(&vm);
+	if (bad) {
+		snprintf(r->note, sizeof(r->note),
+			 "KVM_RUN with immediate_exit did not fail with EINTR");
+		return ST_FAIL;
+	}
+	r->per_op = (double)(t1 - t0) / n;
+	return ST_OK;
+}
+
+/* linux_boot: lhv-run and the guest it boots (--linux-*). */
+static const char *linux_kernel, *linux_initrd;
+static const char *linux_mem = "128M";
+static const char *linux_cmdline =
+	"console=ttyS0 reboot=k panic=-1 pci=off quiet";
+static const char *linux_run = "lhv-run";
+static const char *bench_dev;
+
+/*
+ * One boot: lhv-run with the guest console on a pipe, which is scanned
+ * for LINUX_OK_LINE.  Ticks from before fork() to that line (*t_ok) and
+ * to lhv-run's exit (*t_exit); *cpu_ns: lhv-run's CPU time, user and
+ * system (KVM_RUN and so the guest's own instructions included).
+ */
+static enum status linux_boot_once(struct result *r, uint64_t *t_ok,
+				   uint64_t *t_exit, uint64_t *cpu_ns)
+{
+	char buf[4096], line[256], tail[4][256];
+	size_t len = 0;
+	unsigned int ntail = 0;
+	int pfd[2], status, i;
+	bool seen = false;
+	struct rusage ru;
+	uint64_t t0;
+	ssize_t got;
+	pid_t pid;
+
+	if (pipe(pfd) < 0)
+		return fail(r, "pipe");
+	t0 = ticks();
+	pid = fork();
+	if (pid < 0)
+		return fail(r, "fork");
+	if (!pid) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		execlp(linux_run, linux_run, "--dev", bench_dev, "--kernel",
+		       linux_kernel, "--initrd", linux_initrd, "--mem",
+		       linux_mem, "--debug", "--cmdline", linux_cmdline,
+		       (char *)NULL);
+		fprintf(stderr, "lhv-bench: exec %s: %s\n", linux_run,
+			strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	alarm(LINUX_TIMEOUT_S);
+	while ((got = read(pfd[0], buf, sizeof(buf))) != 0) {
+		if (got < 0) {
+			if (errno == EINTR && !timed_out)
+				continue;
+			break;
+		}
+		for (i = 0; i < got; i++) {
+			if (buf[i] == '\r')
+				continue;
+			if (buf[i] != '\n') {
+				if (len < sizeof(line) - 1)
+					line[len++] = buf[i];
+				continue;
+			}
+			line[len] = 0;
+			if (!seen && !strcmp(line, LINUX_OK_LINE)) {
+				*t_ok = ticks() - t0;
+				seen = true;
+			}
+			memcpy(tail[ntail++ % 4], line, len + 1);
+			len = 0;
+		}
+	}
+	if (timed_out)
+		kill(pid, SIGKILL);
+	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
+		;
+	*t_exit = ticks() - t0;
+	alarm(0);
+	close(pfd[0]);
+	*cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
+		  (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
+	if (seen && WIFEXITED(status) && !WEXITSTATUS(status))
+		return ST_OK;
+	/* What the guest said last, for the log. */
+	for (i = ntail > 4 ? ntail - 4 : 0; i < (int)ntail; i++)
+		printf("# linux_boot: guest: %s\n", tail[i % 4]);
+	snprintf(r->note, sizeof(r->note), "%s; lhv-run %s %d",
+		 seen ? "saw " LINUX_OK_LINE : "no " LINUX_OK_LINE,
+		 timed_out ? "timed out, killed" : WIFEXITED(status) ?
+		 "exit status" : "signal", WIFEXITED(status) ?
+		 WEXITSTATUS(status) : WTERMSIG(status));
+	return ST_FAIL;
+}
+
+static enum status case_linux_boot(const struct bench_case *c,
+				   unsigned long n, struct result *r)
+{
+	uint64_t ok = 0, ex = 0, cpu = 0, a = 0, b = 0, d = 0;
+	unsigned long i;
+	enum status st;
+
+	if (!linux_kernel || !linux_initrd) {
+		snprintf(r->note, sizeof(r->note),
+			 "no guest: --linux-kernel and --linux-initrd");
+		return ST_NA;
+	}
+	r->extra_name[0] = "linux_boot_exit";
+	r->extra_name[1] = "linux_boot_cpu";
+	for (i = 0; i < n; i++) {
+		st = linux_boot_once(r, &a, &b, &d);
+		if (st != ST_OK)
+			return st;
+		ok += a;
+		ex += b;
+		cpu += d;
+	}
+	r->per_op = (double)ok / n;
+	r->extra[0] = (double)ex / n;
+	r->extra[1] = (double)cpu / n;
+	snprintf(r->note, sizeof(r->note), "%s --mem %s", linux_kernel,
+		 linux_mem);
+	return ST_OK;
 }
 
 static struct bench_case cases[] = {
@@ -514,16 +762,20 @@ static struct bench_case cases[] = {
 	  "guest store to unmapped GPA -> KVM_EXIT_MMIO -> KVM_RUN" },
 	{ "cpuid_kernel", case_cpuid_kernel, 10000, 200,
 	  "guest cpuid handled in the kernel (host and guest view)",
-	  "measured inside the guest (guest rdtsc)" },
-	{ "hlt_wake", case_not_yet, 1000, 10,
-	  "guest hlt woken by an injected interrupt" },
+	  { "measured inside the guest (guest rdtsc)" } },
+	{ "hlt_wake", case_hlt_wake, 10000, 200,
+	  "guest hlt -> KVM_EXIT_HLT -> KVM_INTERRUPT -> handler -> hlt" },
+	{ "run_immediate", case_run_immediate, 10000, 200,
+	  "KVM_RUN with immediate_exit set: the ioctl without the guest" },
 	{ "vm_lifecycle", case_vm_lifecycle, 100, 3,
 	  "CREATE_VM+memslot+CREATE_VCPU+mmap+KVM_RUN to first exit+close",
-	  "CPU time of this process (ns), no idle" },
+	  { "CPU time of this process (ns), no idle" } },
 	{ "memslot_churn", case_memslot_churn, 100, 3,
 	  "memslot add+delete while a vCPU runs a pio loop, per pair" },
-	{ "linux_boot", case_not_yet, 1, 1,
-	  "Linux guest boot to init with lhv-run" },
+	{ "linux_boot", case_linux_boot, 1, 1,
+	  "lhv-run boots Linux to its init's end (needs --linux-kernel)",
+	  { "until lhv-run exits (guest powered off)",
+	    "CPU time of lhv-run (ns, guest included), no idle" } },
 };
 
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
@@ -544,12 +796,13 @@ static void print_case(const struct bench_case *c, int nr)
 	const struct result *r = &c->res;
 	const char *pfx = ktap ? "# " : "";
 	char buf[32];
+	int i;
 
 	printf("%scase %s %s %lu\n", pfx, c->name,
 	       fmt_val(r, r->per_op, buf, sizeof(buf)), r->iters);
-	if (r->extra_name)
-		printf("%scase %s %s %lu\n", pfx, r->extra_name,
-		       fmt_val(r, r->extra, buf, sizeof(buf)), r->iters);
+	for (i = 0; i < MAX_EXTRA && r->extra_name[i]; i++)
+		printf("%scase %s %s %lu\n", pfx, r->extra_name[i],
+		       fmt_val(r, r->extra[i], buf, sizeof(buf)), r->iters);
 	if (ktap && r->status == ST_OK)
 		printf("ok %d %s\n", nr, c->name);
 	else if (ktap && r->status == ST_NA)
@@ -562,9 +815,9 @@ static void print_case(const struct bench_case *c, int nr)
 static void print_table(const char *dev)
 {
 	const struct bench_case *c;
-	char buf[32];
-
 	const char *pfx = ktap ? "# " : "";
+	char buf[32];
+	int i;
 
 	printf("%s\n%slhv-bench on %s: TSC ticks per operation "
 	       "(instructions under QEMU icount)\n", pfx, pfx, dev);
@@ -578,10 +831,11 @@ static void print_table(const char *dev)
 		printf("%s%-20s %12s %8lu  %s\n", pfx, c->name,
 		       fmt_val(r, r->per_op, buf, sizeof(buf)), r->iters,
 		       r->note);
-		if (r->extra_name)
-			printf("%s%-20s %12s %8lu  %s\n", pfx, r->extra_name,
-			       fmt_val(r, r->extra, buf, sizeof(buf)),
-			       r->iters, c->extra_what);
+		for (i = 0; i < MAX_EXTRA && r->extra_name[i]; i++)
+			printf("%s%-20s %12s %8lu  %s\n", pfx,
+			       r->extra_name[i],
+			       fmt_val(r, r->extra[i], buf, sizeof(buf)),
+			       r->iters, c->extra_what[i] ? c->extra_what[i] : "");
 	}
 }
 
@@ -610,6 +864,7 @@ static int write_json(const char *path, const char *dev)
 	const struct bench_case *c;
 	bool first = true;
 	FILE *f = fopen(path, "w");
+	int i;
 
 	if (!f) {
 		perror(path);
@@ -621,13 +876,21 @@ static int write_json(const char *path, const char *dev)
 		if (!c->selected)
 			continue;
 		json_entry(f, &first, c->name, &c->res, c->res.per_op);
-		if (c->res.extra_name)
-			json_entry(f, &first, c->res.extra_name, &c->res,
-				   c->res.extra);
+		for (i = 0; i < MAX_EXTRA && c->res.extra_name[i]; i++)
+			json_entry(f, &first, c->res.extra_name[i], &c->res,
+				   c->res.extra[i]);
 	}
 	fprintf(f, "\n  ]\n}\n");
 	return fclose(f);
 }
+
+enum {
+	OPT_LINUX_KERNEL = 0x100,
+	OPT_LINUX_INITRD,
+	OPT_LINUX_MEM,
+	OPT_LINUX_CMDLINE,
+	OPT_LHV_RUN,
+};
 
 static void usage(FILE *f)
 {
@@ -635,7 +898,9 @@ static void usage(FILE *f)
 
 	fprintf(f,
 "usage: lhv-bench [--dev PATH] [--case NAME]... [--iters N] [--smoke]\n"
-"                 [--json FILE]\n"
+"                 [--json FILE] [--ktap] [--linux-kernel FILE\n"
+"                 --linux-initrd FILE [--linux-mem SIZE]\n"
+"                 [--linux-cmdline STR] [--lhv-run PATH]]\n"
 "Measures hypervisor operations through the KVM API in TSC ticks per\n"
 "operation (instructions inside a QEMU -icount lab host).\n"
 "  --dev PATH    device (default: $LHV_DEV, else /dev/lhv)\n"
@@ -645,6 +910,12 @@ static void usage(FILE *f)
 "  --json FILE   also write the results as JSON\n"
 "  --ktap        KTAP output: a result per case (n/a is SKIP); the case\n"
 "                lines and the table become '# ' comments\n"
+"  --linux-kernel FILE, --linux-initrd FILE   the guest of linux_boot\n"
+"                (without them linux_boot is n/a); it must print a line\n"
+"                '" LINUX_OK_LINE "' at the end of its init\n"
+"  --linux-mem SIZE      its RAM (default 128M)\n"
+"  --linux-cmdline STR   its command line (default: lab/guest/tests/lhv_run's)\n"
+"  --lhv-run PATH        the launcher (default: lhv-run in $PATH)\n"
 "Output: 'case <name> <ticks-per-op|n/a|FAILED> <iters>' per result, then\n"
 "a table.  Exit status 0 when every implemented case ran.\n"
 "Cases:\n");
@@ -705,6 +976,11 @@ int main(int argc, char **argv)
 		{ "smoke", no_argument, NULL, 's' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "ktap", no_argument, NULL, 'k' },
+		{ "linux-kernel", required_argument, NULL, OPT_LINUX_KERNEL },
+		{ "linux-initrd", required_argument, NULL, OPT_LINUX_INITRD },
+		{ "linux-mem", required_argument, NULL, OPT_LINUX_MEM },
+		{ "linux-cmdline", required_argument, NULL, OPT_LINUX_CMDLINE },
+		{ "lhv-run", required_argument, NULL, OPT_LHV_RUN },
 		{ }
 	};
 	const char *dev = getenv("LHV_DEV");
@@ -751,6 +1027,21 @@ int main(int argc, char **argv)
 		case 'k':
 			ktap = true;
 			break;
+		case OPT_LINUX_KERNEL:
+			linux_kernel = optarg;
+			break;
+		case OPT_LINUX_INITRD:
+			linux_initrd = optarg;
+			break;
+		case OPT_LINUX_MEM:
+			linux_mem = optarg;
+			break;
+		case OPT_LINUX_CMDLINE:
+			linux_cmdline = optarg;
+			break;
+		case OPT_LHV_RUN:
+			linux_run = optarg;
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -760,6 +1051,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	bench_dev = dev;
 	if (!any)
 		for (c = cases; c < cases + NR_CASES; c++)
 			c->selected = true;

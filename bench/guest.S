@@ -9,6 +9,7 @@
  *
  * Ports used (all exits are 1-byte "out" of %al):
  *   0x10  pio loop tick          0x11  cpuid loop done (results in regs)
+ * The hlt program exits only through HLT and takes interrupt 0x20.
  */
 
 	.section .rodata
@@ -53,6 +54,22 @@ guest_cpuid_start:
 	outb	%al, $0x11
 2:	jmp	2b
 guest_cpuid_end:
+
+/*
+ * hlt: "sti; hlt" forever; every iteration is one KVM_EXIT_HLT.  The host
+ * points IVT entry 0x20 at guest_hlt_irq, which counts the interrupt in
+ * the dword at GPA 0x500 (HLT_COUNT_GPA in bench.c) and returns to the
+ * loop.  Real mode: the interrupt pushes FLAGS/CS/IP below SS:SP = 0:0.
+ */
+	.globl guest_hlt_start, guest_hlt_irq, guest_hlt_end
+guest_hlt_start:
+1:	sti
+	hlt
+	jmp	1b
+guest_hlt_irq:
+	incl	0x500
+	iret
+guest_hlt_end:
 
 	.code64
 	.section .note.GNU-stack, "", @progbits
