@@ -10,10 +10,15 @@
 # that neither's numbers depend on what the other did (or a crash of lhv).
 # Prints one table (case, lhv, kvm, lhv/kvm) and writes it as JSON.
 #
+# linux_boot: each image also carries lhv-run, the lab kernel as the guest
+# kernel and the guest initramfs of lab/guest-initramfs.sh, the same guest
+# (and command line) as the lhv_run lab test; lhv-bench boots it once on
+# each device (--linux-kernel ...).  BENCH_LINUX=0 leaves it out.
+#
 # Environment: SRC, BUILD, KVER (lab/lib.sh); BENCH_JSON (default
 # $SRC/bench/results.json); BENCH_ARGS (extra lhv-bench options, e.g.
 # "--smoke" or "--case pio_user"); BENCH_TARGETS (default "kvm lhv");
-# BENCH_TIMEOUT (seconds per boot, default 600).
+# BENCH_TIMEOUT (seconds per boot, default 600); BENCH_LINUX (default 1).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -37,9 +42,13 @@ BDIR=$BUILD/bench
 JSON=${BENCH_JSON:-$SRC/bench/results.json}
 TARGETS=${BENCH_TARGETS:-kvm lhv}
 TMO=${BENCH_TIMEOUT:-600}
+LINUX=${BENCH_LINUX:-1}
 mkdir -p "$BDIR"
 
 make -s -C "$SRC/bench" O="$BUILD"
+if [[ $LINUX = 1 ]] && ! make -s -C "$SRC/userspace" O="$BUILD"; then
+	echo "bench: lhv-run does not build: linux_boot FAILED" >&2
+fi
 
 # ---- initramfs, one per target ------------------------------------------
 # Each image holds only what its target needs, so that the kvm column does
@@ -52,7 +61,19 @@ for a in sh mount insmod rmmod poweroff cat echo sleep; do
 	ln -s busybox "$root/bin/$a"
 done
 cp "$BUILD/lhv-bench" "$root/bin/lhv-bench"
-echo "${BENCH_ARGS:-}" >"$root/bench.args"
+args=${BENCH_ARGS:-}
+if [[ $LINUX = 1 ]]; then
+	# The lhv_run lab test's guest: the lab kernel and a tiny initramfs,
+	# built in a staging area of our own (BUILD is shared).
+	mkdir -p "$root/guest"
+	cp "$LAB_KERNEL" "$root/guest/vmlinuz"
+	BUILD=$BDIR/guest-build bash "$SRC/lab/guest-initramfs.sh" \
+		-o "$root/guest/initrd.cpio" >/dev/null
+	[[ -x $BUILD/lhv-run ]] && cp "$BUILD/lhv-run" "$root/bin/lhv-run"
+	args+=" --linux-kernel /guest/vmlinuz --linux-initrd /guest/initrd.cpio"
+	args+=" --lhv-run /bin/lhv-run"
+fi
+echo "$args" >"$root/bench.args"
 
 cat >"$root/init" <<'INIT'
 #!/bin/sh
@@ -79,6 +100,10 @@ if [ $ok = 1 ]; then
 	echo "@@BENCH $t BEGIN"
 	lhv-bench --dev $dev $(cat /bench.args)
 	echo "@@BENCH $t END $?"
+	# what the numbers include: the lab kernel's mitigations
+	for f in /sys/devices/system/cpu/vulnerabilities/*; do
+		echo "@@VULN ${f##*/}: $(cat $f)"
+	done
 else
 	echo "@@BENCH $t LOADFAIL"
 fi
@@ -181,7 +206,7 @@ function jv(s) { return num(s) ? s : "null" }
 function js(s) { return num(s) ? "\"ok\"" : "\"" s "\"" }
 END {
 	if (n == 0) {	# nothing ran at all: still list the known cases
-		split("floor pio_user mmio_user cpuid_kernel cpuid_kernel_guest hlt_wake vm_lifecycle memslot_churn linux_boot", d, " ")
+		split("floor pio_user mmio_user cpuid_kernel cpuid_kernel_guest hlt_wake run_immediate vm_lifecycle vm_lifecycle_cpu memslot_churn linux_boot linux_boot_exit linux_boot_cpu", d, " ")
 		for (i = 1; i in d; i++) order[++n] = d[i]
 	}
 	printf "\nmake bench: instructions per operation (QEMU TCG, icount, kernel %s)\n", kver
@@ -197,4 +222,8 @@ END {
 	printf "\n  ]\n}\n" > json
 	for (t in booted) if (st[t] != "END") printf "note: %s did not finish (%s): see its serial log\n", t, st[t] == "" ? "no output" : st[t]
 }' "$BDIR/serial-kvm.log.txt" "$BDIR/serial-lhv.log.txt"
+# the same kernel and CPU in both boots: one list is enough
+vuln=$(cat "$BDIR"/serial-*.log.txt | sed -n 's/^@@VULN //p' | awk '!seen[$0]++' |
+	grep -v ': Not affected$' | sed 's/^/  /' || true)
+[[ -z $vuln ]] || printf 'lab host mitigations (the rest: Not affected):\n%s\n' "$vuln"
 echo "bench: JSON in $JSON; serial logs in $BDIR/serial-*.log"
