@@ -113,6 +113,33 @@ static void lhv_emergency_disable(void)
 		lhv_ops->cpu_disable();
 }
 
+/*
+ * The kernel has one emergency-callback slot and WARNs when it is taken
+ * twice.  kvm-intel and kvm-amd take it when they load, and theirs turns
+ * VMX/SVM off on a crash whoever turned it on (CR4.VMXE, EFER.SVME): with
+ * KVM loaded, lhv leaves the slot to it.
+ */
+static bool lhv_emergency_registered;
+
+static void lhv_emergency_register(void)
+{
+	void *kvm = __symbol_get("kvm_rebooting");
+
+	if (kvm) {
+		__symbol_put("kvm_rebooting");
+		return;
+	}
+	cpu_emergency_register_virt_callback(lhv_emergency_disable);
+	lhv_emergency_registered = true;
+}
+
+static void lhv_emergency_unregister(void)
+{
+	if (lhv_emergency_registered)
+		cpu_emergency_unregister_virt_callback(lhv_emergency_disable);
+	lhv_emergency_registered = false;
+}
+
 static long lhv_dev_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -200,7 +227,7 @@ static int __init lhv_init(void)
 	lhv_cpuhp_state = r;
 	register_syscore_ops(&lhv_syscore_ops);
 	register_reboot_notifier(&lhv_reboot_nb);
-	cpu_emergency_register_virt_callback(lhv_emergency_disable);
+	lhv_emergency_register();
 
 	r = misc_register(&lhv_misc);
 	if (r)
@@ -210,7 +237,7 @@ static int __init lhv_init(void)
 	return 0;
 
 err_unregister_cpu:
-	cpu_emergency_unregister_virt_callback(lhv_emergency_disable);
+	lhv_emergency_unregister();
 	unregister_reboot_notifier(&lhv_reboot_nb);
 	unregister_syscore_ops(&lhv_syscore_ops);
 	cpuhp_remove_state(lhv_cpuhp_state);
@@ -222,7 +249,7 @@ err_unsetup:
 static void __exit lhv_exit(void)
 {
 	misc_deregister(&lhv_misc);
-	cpu_emergency_unregister_virt_callback(lhv_emergency_disable);
+	lhv_emergency_unregister();
 	unregister_reboot_notifier(&lhv_reboot_nb);
 	unregister_syscore_ops(&lhv_syscore_ops);
 	cpuhp_remove_state(lhv_cpuhp_state);
