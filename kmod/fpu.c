@@ -137,6 +137,13 @@ int lhv_ioctl_set_fpu(struct lhv_vcpu *vcpu, void __user *argp)
 	fx->fdp = fpu.last_dp;
 	memcpy(fx->xmm, fpu.xmm, sizeof(fpu.xmm));
 	fx->mxcsr = fpu.mxcsr;
+	/*
+	 * The XSAVE header's XSTATE_BV (byte 512) says which components the
+	 * image holds: x87 and SSE now do, or XRSTOR would set their init
+	 * state (SDM 13.4.2).
+	 */
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		*(u64 *)((u8 *)xs->region + 512) |= XFEATURE_MASK_FPSSE;
 	r = lhv_xsave_write(vcpu, xs);
 	kfree(xs);
 	return r;

@@ -57,7 +57,7 @@ command -v qemu-system-x86_64 >/dev/null ||
 
 initrd=$LAB/$name.cpio	# our own: other lab runs may rebuild theirs
 if ((build)); then
-	bash "$SRC/lab/initramfs.sh" -o "$initrd" "${adds[@]}"
+	LAB_PVH_GUEST=1 bash "$SRC/lab/initramfs.sh" -o "$initrd" "${adds[@]}"
 fi
 
 log=$LAB/$name.log
