@@ -45,11 +45,26 @@ static void install_handler(int sig)
 		    strerror(errno));
 }
 
+/*
+ * The spinner runs with IF=1: nothing is ever injected, but Bochs (the VMX
+ * lab) takes no external-interrupt exit from a guest with IF=0, which
+ * would hang kvm-intel there.
+ */
+static void set_if(struct kvm_vcpu *vcpu)
+{
+	struct kvm_regs regs;
+
+	vcpu_regs_get(vcpu, &regs);
+	regs.rflags |= 0x200;
+	vcpu_regs_set(vcpu, &regs);
+}
+
 static struct kvm_vm *spinner(struct kvm_vcpu **vcpu)
 {
 	struct kvm_vm *vm = vm_create_realmode(64 * KiB, vcpu, CODE_GPA);
 
 	vm_write(vm, CODE_GPA, rm_count, sizeof(rm_count));
+	set_if(*vcpu);
 	return vm;
 }
 

@@ -30,6 +30,20 @@ static const u8 rm_count[] = {
 	0xeb, 0xf8,				/* jmp back */
 };
 
+/*
+ * The spinner runs with IF=1: nothing is ever injected, but Bochs (the VMX
+ * lab) takes no external-interrupt exit from a guest with IF=0, which
+ * would hang kvm-intel there.
+ */
+static void set_if(struct kvm_vcpu *vcpu)
+{
+	struct kvm_regs regs;
+
+	vcpu_regs_get(vcpu, &regs);
+	regs.rflags |= 0x200;
+	vcpu_regs_set(vcpu, &regs);
+}
+
 static void on_signal(int sig)
 {
 }
@@ -84,6 +98,7 @@ static void close_while_running(void)
 	int i;
 
 	vm_write(vm, CODE_GPA, rm_count, sizeof(rm_count));
+	set_if(vcpu);
 	install_handler();
 	TEST_ASSERT(pthread_create(&t, NULL, run_thread, &r) == 0,
 		    "pthread_create");
