@@ -242,6 +242,12 @@ int lhv_create_vcpu(struct lhv_vm *vm, unsigned long id);
 int lhv_vcpu_run(struct lhv_vcpu *vcpu);
 void lhv_skip_insn(struct lhv_vcpu *vcpu, const struct lhv_exit *exit);
 
+/* kmod/x86.c */
+bool lhv_sregs_valid(const struct kvm_sregs *sr, u64 cr4_ok, u64 efer_ok);
+bool lhv_pat_valid(u64 pat);
+int lhv_guest_phys_rw(struct lhv_vcpu *vcpu, u64 gpa, void *buf, int len,
+		      bool write);
+
 /* kmod/mmio.c */
 int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa);
 int lhv_mmio_complete(struct lhv_vcpu *vcpu);

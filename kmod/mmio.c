@@ -13,30 +13,9 @@
 #include "lhv.h"
 #include "gpt.h"
 
-/* Copy guest-physical memory through the memslots; -EFAULT outside RAM. */
-static int lhv_guest_rw(struct lhv_vcpu *vcpu, u64 gpa, void *buf, int len,
-			bool write)
-{
-	struct lhv_vm *vm = vcpu->vm;
-	const struct lhv_memslot *slot;
-	unsigned long hva;
-
-	slot = lhv_slot_by_gfn(srcu_dereference(vm->slots, &vm->srcu),
-			       gpa >> PAGE_SHIFT);
-	if (!slot || ((gpa + len - 1) >> PAGE_SHIFT) >=
-		     slot->base_gfn + slot->npages)
-		return -EFAULT;
-	if (write && (slot->flags & KVM_MEM_READONLY))
-		return -EFAULT;
-	hva = slot->userspace_addr + (gpa - (slot->base_gfn << PAGE_SHIFT));
-	if (write)
-		return copy_to_user((void __user *)hva, buf, len) ? -EFAULT : 0;
-	return copy_from_user(buf, (void __user *)hva, len) ? -EFAULT : 0;
-}
-
 static int lhv_gpt_read(void *opaque, u64 gpa, void *buf, int size)
 {
-	return lhv_guest_rw(opaque, gpa, buf, size, false);
+	return lhv_guest_phys_rw(opaque, gpa, buf, size, false);
 }
 
 static void lhv_gpt_env_from(struct lhv_gpt_env *env, struct lhv_vcpu *vcpu,
@@ -69,7 +48,7 @@ int lhv_guest_linear_rw(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
 		if (lhv_gpt_walk(&env, lin, write ? LHV_PF_WRITE : 0, &gpa,
 				 &err))
 			return -EFAULT;
-		return lhv_guest_rw(vcpu, gpa, buf, len, write);
+		return lhv_guest_phys_rw(vcpu, gpa, buf, len, write);
 	}
 	for (i = 0; i < len; i++)
 		if (lhv_guest_linear_rw(vcpu, sr, lin + i, p + i, 1, write))
@@ -153,7 +132,7 @@ static int lhv_mmio_step(struct lhv_vcpu *vcpu)
 		if (r)
 			return lhv_mmio_internal_error(vcpu);
 		/* RAM (a MOVS between RAM and MMIO, say): do it here. */
-		if (!lhv_guest_rw(vcpu, gpa, &a->data, a->size, a->write)) {
+		if (!lhv_guest_phys_rw(vcpu, gpa, &a->data, a->size, a->write)) {
 			ctx->nr_done++;
 			continue;
 		}
@@ -219,7 +198,7 @@ int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa)
 		n = min_t(int, sizeof(m->bytes) - m->nbytes,
 			  PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
 		r = lhv_mmio_translate(vcpu, addr, LHV_PF_FETCH, &ipa);
-		if (r || lhv_guest_rw(vcpu, ipa, m->bytes + m->nbytes, n,
+		if (r || lhv_guest_phys_rw(vcpu, ipa, m->bytes + m->nbytes, n,
 				      false))
 			break;
 		m->nbytes += n;

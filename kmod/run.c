@@ -408,8 +408,9 @@ static int lhv_enter_guest(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 	lhv_inject_pending(vcpu);
 
 	/* The guest's XCR0 only matters, and is only loaded, with OSXSAVE. */
-	swap_xcr0 = (lhv_ops->get_cr4(vcpu) & X86_CR4_OSXSAVE) &&
-		    vcpu->xcr0 != lhv_host_xcr0;
+	swap_xcr0 = vcpu->xcr0 != lhv_host_xcr0 &&
+		    boot_cpu_has(X86_FEATURE_OSXSAVE) &&
+		    (lhv_ops->get_cr4(vcpu) & X86_CR4_OSXSAVE);
 	if (swap_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	r = lhv_ops->vcpu_run(vcpu, exit);
@@ -461,13 +462,13 @@ int lhv_vcpu_run(struct lhv_vcpu *vcpu)
 			r = -EINTR;
 			break;
 		}
-		cond_resched();
-
 		idx = srcu_read_lock(&vm->srcu);
 		memset(&exit, 0, sizeof(exit));
 		r = lhv_enter_guest(vcpu, &exit);
 		if (r > 0) {
+			/* Rescheduling or a signal is due: see to it. */
 			srcu_read_unlock(&vm->srcu, idx);
+			cond_resched();
 			continue;
 		}
 		if (r < 0) {

@@ -43,7 +43,7 @@ t0=$SECONDS
 run_build() {
 	local out=$RESULTS/build.txt part
 	: >"$out"
-	for part in module userspace selftests; do
+	for part in module userspace selftests bench-tool; do
 		echo "== build: make $part"
 		if make -C "$SRC" --no-print-directory -j"$(nproc)" "$part" \
 			>"$RESULTS/build-$part.log" 2>&1; then

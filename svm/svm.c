@@ -292,6 +292,16 @@ static void svm_assign_asid(struct lhv_svm_vcpu *svm, struct svm_cpu *sc)
 	c->asid = svm->asid;
 }
 
+/*
+ * An STI or MOV SS shadow covers one instruction: once lhv moved RIP past
+ * the instruction that exited (HLT after STI, say), it is over.
+ */
+static bool svm_in_shadow(struct lhv_svm_vcpu *svm)
+{
+	return (svm->vmcb->control.int_state & SVM_INT_SHADOW) &&
+	       svm->vcpu.regs[LHV_RIP] == svm->shadow_rip;
+}
+
 static u8 svm_insn_len(struct lhv_svm_vcpu *svm, u8 known)
 {
 	if (svm_has_nrips && svm->vmcb->control.next_rip)
@@ -413,9 +423,12 @@ static int svm_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 	struct svm_cpu *sc = this_cpu_ptr(&svm_cpu);
 
 	svm_assign_asid(svm, sc);
-	if (lhv_vcpu_check_request(vcpu, LHV_REQ_TLB_FLUSH))
+	if (unlikely(READ_ONCE(vcpu->requests)) &&
+	    lhv_vcpu_check_request(vcpu, LHV_REQ_TLB_FLUSH))
 		vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
 
+	if ((vmcb->control.int_state & SVM_INT_SHADOW) && !svm_in_shadow(svm))
+		vmcb->control.int_state &= ~SVM_INT_SHADOW;
 	vmcb->save.rax = vcpu->regs[LHV_RAX];
 	vmcb->save.rsp = vcpu->regs[LHV_RSP];
 	vmcb->save.rip = vcpu->regs[LHV_RIP];
@@ -441,6 +454,7 @@ static int svm_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 	vcpu->regs[LHV_RSP] = vmcb->save.rsp;
 	vcpu->regs[LHV_RIP] = vmcb->save.rip;
 	vcpu->regs[LHV_RFLAGS] = vmcb->save.rflags;
+	svm->shadow_rip = vmcb->save.rip;
 
 	svm_requeue_event(&vmcb->control);
 	svm_decode_exit(svm, exit);
@@ -521,38 +535,13 @@ static u64 svm_cr4_allowed(void)
 	return ok;
 }
 
-/* The consistency checks of KVM_SET_SREGS and of VMRUN (APM 15.5.1). */
-static bool svm_sregs_valid(const struct kvm_sregs *sr)
-{
-	bool lme_pg = (sr->efer & EFER_LME) && (sr->cr0 & X86_CR0_PG);
-
-	if (sr->efer & ~SVM_EFER_OK)
-		return false;
-	if (sr->cr0 >> 32 || sr->cr4 & ~svm_cr4_allowed())
-		return false;
-	if ((sr->cr0 & X86_CR0_PG) && !(sr->cr0 & X86_CR0_PE))
-		return false;
-	if ((sr->cr0 & X86_CR0_NW) && !(sr->cr0 & X86_CR0_CD))
-		return false;
-	if (lme_pg) {
-		if (!(sr->cr4 & X86_CR4_PAE) || !(sr->efer & EFER_LMA))
-			return false;
-		if (sr->cr3 >> 52)
-			return false;
-		if (sr->cs.l && sr->cs.db)
-			return false;
-	} else if (sr->efer & EFER_LMA) {
-		return false;
-	}
-	return true;
-}
-
 static int svm_set_sregs(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr)
 {
 	struct lhv_svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_save *s = &svm->vmcb->save;
 
-	if (!svm_sregs_valid(sr))
+	/* VMRUN's own checks (APM 15.5.1) are these too. */
+	if (!lhv_sregs_valid(sr, svm_cr4_allowed(), SVM_EFER_OK))
 		return -EINVAL;
 
 	svm_seg_from_kvm(&s->cs, &sr->cs);
@@ -631,20 +620,6 @@ static int svm_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data)
 	return -ENOENT;
 }
 
-static bool svm_pat_valid(u64 pat)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 t = pat >> (8 * i);
-
-		/* Types 0, 1, 4, 5, 6, 7 (SDM 13.12.2). */
-		if (t > 7 || t == 2 || t == 3)
-			return false;
-	}
-	return true;
-}
-
 static int svm_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
 {
 	struct lhv_svm_vcpu *svm = to_svm(vcpu);
@@ -663,7 +638,7 @@ static int svm_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
 		s->efer = data | EFER_SVME | (s->efer & EFER_LMA);
 		return 0;
 	case MSR_IA32_CR_PAT:
-		if (!svm_pat_valid(data))
+		if (!lhv_pat_valid(data))
 			return -EINVAL;
 		s->g_pat = data;
 		vcpu->pat = data;
@@ -745,19 +720,19 @@ static bool svm_event_injected(struct lhv_vcpu *vcpu)
 /* RFLAGS.IF, no interrupt shadow, nothing else being injected. */
 static bool svm_interrupt_allowed(struct lhv_vcpu *vcpu)
 {
-	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+	struct lhv_svm_vcpu *svm = to_svm(vcpu);
 
 	return (vcpu->regs[LHV_RFLAGS] & X86_EFLAGS_IF) &&
-	       !(c->int_state & SVM_INT_SHADOW) &&
-	       !(c->event_inj & SVM_EV_VALID);
+	       !svm_in_shadow(svm) &&
+	       !(svm->vmcb->control.event_inj & SVM_EV_VALID);
 }
 
 static bool svm_nmi_allowed(struct lhv_vcpu *vcpu)
 {
-	struct vmcb_control *c = &to_svm(vcpu)->vmcb->control;
+	struct lhv_svm_vcpu *svm = to_svm(vcpu);
 
-	return !vcpu->nmi_masked && !(c->int_state & SVM_INT_SHADOW) &&
-	       !(c->event_inj & SVM_EV_VALID);
+	return !vcpu->nmi_masked && !svm_in_shadow(svm) &&
+	       !(svm->vmcb->control.event_inj & SVM_EV_VALID);
 }
 
 static void svm_inject_irq(struct lhv_vcpu *vcpu, u8 vector)

@@ -182,6 +182,7 @@ struct lhv_svm_vcpu {
 	u64 vmcb_pa;
 	u32 asid;			/* valid while asid_gen matches */
 	u64 asid_gen;
+	u64 shadow_rip;			/* RIP of the last exit */
 	bool guest_owns_dr;		/* DR0-3 switched around VMRUN */
 	u64 dr[4];
 };

@@ -238,56 +238,14 @@ void vmx_get_sregs(struct lhv_vcpu *vcpu, struct kvm_sregs *sr)
 	sr->cr8 = vmx->cr8;
 }
 
-/*
- * The consistency checks of KVM_SET_SREGS, and the VM-entry checks on
- * control registers that Bochs does not make itself (SDM 27.3.1.1):
- * notably IA-32e mode (EFER.LMA) with CR0.PG clear, which Bochs enters.
- */
-static bool vmx_sregs_valid(const struct kvm_sregs *sr)
+/* The four PDPTEs of PAE paging, 32-byte aligned at CR3 (SDM 4.4.1). */
+static int vmx_read_pdptes(struct lhv_vcpu *vcpu, u64 cr3, u64 *pdpte)
 {
-	bool lme_pg = (sr->efer & EFER_LME) && (sr->cr0 & X86_CR0_PG);
+	int idx, r;
 
-	if (sr->efer & ~VMX_EFER_OK)
-		return false;
-	if (sr->cr0 >> 32 || sr->cr4 & ~vmx_cr4_allowed())
-		return false;
-	if ((sr->cr0 & X86_CR0_PG) && !(sr->cr0 & X86_CR0_PE))
-		return false;
-	if ((sr->cr0 & X86_CR0_NW) && !(sr->cr0 & X86_CR0_CD))
-		return false;
-	if (sr->cr3 >> boot_cpu_data.x86_phys_bits)
-		return false;
-	if (lme_pg) {
-		if (!(sr->cr4 & X86_CR4_PAE) || !(sr->efer & EFER_LMA))
-			return false;
-		if (sr->cs.l && sr->cs.db)
-			return false;
-	} else if (sr->efer & EFER_LMA) {
-		return false;
-	}
-	return true;
-}
-
-/* Copy from guest-physical memory (within one page) through the memslots. */
-static int vmx_read_guest(struct lhv_vcpu *vcpu, u64 gpa, void *buf,
-			  unsigned int len)
-{
-	struct lhv_vm *vm = vcpu->vm;
-	const struct lhv_memslot *slot;
-	unsigned long hva;
-	int idx, r = -EFAULT;
-
-	idx = srcu_read_lock(&vm->srcu);
-	slot = lhv_slot_by_gfn(srcu_dereference(vm->slots, &vm->srcu),
-			       gpa >> PAGE_SHIFT);
-	if (slot) {
-		hva = slot->userspace_addr +
-		      (((gpa >> PAGE_SHIFT) - slot->base_gfn) << PAGE_SHIFT) +
-		      offset_in_page(gpa);
-		if (!copy_from_user(buf, (const void __user *)hva, len))
-			r = 0;
-	}
-	srcu_read_unlock(&vm->srcu, idx);
+	idx = srcu_read_lock(&vcpu->vm->srcu);
+	r = lhv_guest_phys_rw(vcpu, cr3 & 0xffffffe0ULL, pdpte, 32, false);
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
 	return r;
 }
 
@@ -300,14 +258,19 @@ int vmx_set_sregs(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr)
 	u64 pdpte[4];
 	int i;
 
-	if (!vmx_sregs_valid(sr))
+	/*
+	 * KVM_SET_SREGS's consistency checks are also the VM-entry checks on
+	 * control registers that Bochs skips (SDM 27.3.1.1), notably IA-32e
+	 * mode with CR0.PG clear, which Bochs enters.
+	 */
+	if (!lhv_sregs_valid(sr, vmx_cr4_allowed(), VMX_EFER_OK))
 		return -EINVAL;
 	/*
 	 * PAE paging with EPT: VM entry takes the PDPTEs from the VMCS, not
 	 * from memory (SDM 27.3.2.4), so load them as MOV to CR3 would.
 	 */
 	if (pae_paging &&
-	    vmx_read_guest(vcpu, sr->cr3 & ~0x1fULL, pdpte, sizeof(pdpte)))
+	    vmx_read_pdptes(vcpu, sr->cr3, pdpte))
 		return -EINVAL;
 	if (!vmx_vmcs_get(vmx, &flags))
 		return -EIO;
@@ -488,20 +451,6 @@ int vmx_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data)
 	return -ENOENT;
 }
 
-static bool vmx_pat_valid(u64 pat)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 t = pat >> (8 * i);
-
-		/* Types 0, 1, 4, 5, 6, 7 (SDM 13.12.2). */
-		if (t > 7 || t == 2 || t == 3)
-			return false;
-	}
-	return true;
-}
-
 static int vmx_set_efer_msr(struct lhv_vmx_vcpu *vmx, u64 data)
 {
 	unsigned long flags;
@@ -538,7 +487,7 @@ int vmx_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
 		vmx_vmcs_put(vmx, flags);
 		return 0;
 	case MSR_IA32_CR_PAT:
-		if (!vmx_pat_valid(data))
+		if (!lhv_pat_valid(data))
 			return -EINVAL;
 		vcpu->pat = data;
 		return vmx_msr_field_set(vmx, index, data);

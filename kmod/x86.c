@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmod/x86.c - architectural rules both backends apply the same way: the
+ * consistency of a KVM_SET_SREGS state (control registers, EFER, long
+ * mode; SDM 2.5, 9.8.5, APM 14.6), PAT values, and reading guest-physical
+ * memory through the memslots.
+ */
+#include <linux/uaccess.h>
+#include <asm/processor.h>
+
+#include "lhv.h"
+
+bool lhv_sregs_valid(const struct kvm_sregs *sr, u64 cr4_ok, u64 efer_ok)
+{
+	bool lme_pg = (sr->efer & EFER_LME) && (sr->cr0 & X86_CR0_PG);
+
+	if (sr->efer & ~efer_ok)
+		return false;
+	if (sr->cr0 >> 32 || sr->cr4 & ~cr4_ok)
+		return false;
+	if ((sr->cr0 & X86_CR0_PG) && !(sr->cr0 & X86_CR0_PE))
+		return false;
+	if ((sr->cr0 & X86_CR0_NW) && !(sr->cr0 & X86_CR0_CD))
+		return false;
+	if (sr->cr3 >> boot_cpu_data.x86_phys_bits)
+		return false;
+	if (lme_pg) {
+		if (!(sr->cr4 & X86_CR4_PAE) || !(sr->efer & EFER_LMA))
+			return false;
+		if (sr->cs.l && sr->cs.db)
+			return false;
+	} else if (sr->efer & EFER_LMA) {
+		return false;
+	}
+	return true;
+}
+
+/* Memory types 0, 1, 4, 5, 6, 7 in each of the eight entries (SDM 13.12.2). */
+bool lhv_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (8 * i);
+
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Copy guest-physical memory within one memslot; -EFAULT outside RAM.
+ * The caller holds the VM's srcu read lock.
+ */
+int lhv_guest_phys_rw(struct lhv_vcpu *vcpu, u64 gpa, void *buf, int len,
+		      bool write)
+{
+	struct lhv_vm *vm = vcpu->vm;
+	const struct lhv_memslot *slot;
+	unsigned long hva;
+
+	slot = lhv_slot_by_gfn(srcu_dereference(vm->slots, &vm->srcu),
+			       gpa >> PAGE_SHIFT);
+	if (!slot || ((gpa + len - 1) >> PAGE_SHIFT) >=
+		     slot->base_gfn + slot->npages)
+		return -EFAULT;
+	if (write && (slot->flags & KVM_MEM_READONLY))
+		return -EFAULT;
+	hva = slot->userspace_addr + (gpa - (slot->base_gfn << PAGE_SHIFT));
+	if (write)
+		return copy_to_user((void __user *)hva, buf, len) ? -EFAULT : 0;
+	return copy_from_user(buf, (void __user *)hva, len) ? -EFAULT : 0;
+}
