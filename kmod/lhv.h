@@ -243,6 +243,7 @@ int lhv_vcpu_run(struct lhv_vcpu *vcpu);
 void lhv_skip_insn(struct lhv_vcpu *vcpu, const struct lhv_exit *exit);
 
 /* kmod/x86.c */
+u64 lhv_cr4_allowed(void);
 bool lhv_sregs_valid(const struct kvm_sregs *sr, u64 cr4_ok, u64 efer_ok);
 bool lhv_pat_valid(u64 pat);
 int lhv_guest_phys_rw(struct lhv_vcpu *vcpu, u64 gpa, void *buf, int len,

@@ -1,14 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kmod/x86.c - architectural rules both backends apply the same way: the
- * consistency of a KVM_SET_SREGS state (control registers, EFER, long
- * mode; SDM 2.5, 9.8.5, APM 14.6), PAT values, and reading guest-physical
- * memory through the memslots.
+ * CR4 bits a guest may set, the consistency of a KVM_SET_SREGS state
+ * (control registers, EFER, long mode; SDM 2.5, 9.8.5, APM 14.6), PAT
+ * values, and reading guest-physical memory through the memslots.
  */
 #include <linux/uaccess.h>
 #include <asm/processor.h>
 
 #include "lhv.h"
+
+/*
+ * CR4 bits a guest may have, on either backend: the architectural ones
+ * plus the features this host has (a CR4 bit the CPU lacks makes VM entry
+ * fail).  The VMX backend further masks with its CR4_FIXED1.
+ */
+u64 lhv_cr4_allowed(void)
+{
+	u64 ok = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+		 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+		 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+
+	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
+		ok |= X86_CR4_FSGSBASE;
+	if (boot_cpu_has(X86_FEATURE_SMEP))
+		ok |= X86_CR4_SMEP;
+	if (boot_cpu_has(X86_FEATURE_SMAP))
+		ok |= X86_CR4_SMAP;
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		ok |= X86_CR4_OSXSAVE;
+	return ok;
+}
 
 bool lhv_sregs_valid(const struct kvm_sregs *sr, u64 cr4_ok, u64 efer_ok)
 {

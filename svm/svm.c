@@ -517,31 +517,13 @@ static void svm_get_sregs(struct lhv_vcpu *vcpu, struct kvm_sregs *sr)
 }
 
 #define SVM_EFER_OK	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX | EFER_FFXSR)
-#define SVM_CR4_OK	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
-			 X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | \
-			 X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | \
-			 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
-
-static u64 svm_cr4_allowed(void)
-{
-	u64 ok = SVM_CR4_OK;
-
-	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
-		ok |= X86_CR4_FSGSBASE;
-	if (boot_cpu_has(X86_FEATURE_SMEP))
-		ok |= X86_CR4_SMEP;
-	if (boot_cpu_has(X86_FEATURE_SMAP))
-		ok |= X86_CR4_SMAP;
-	return ok;
-}
-
 static int svm_set_sregs(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr)
 {
 	struct lhv_svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_save *s = &svm->vmcb->save;
 
 	/* VMRUN's own checks (APM 15.5.1) are these too. */
-	if (!lhv_sregs_valid(sr, svm_cr4_allowed(), SVM_EFER_OK))
+	if (!lhv_sregs_valid(sr, lhv_cr4_allowed(), SVM_EFER_OK))
 		return -EINVAL;
 
 	svm_seg_from_kvm(&s->cs, &sr->cs);

@@ -22,10 +22,6 @@
 #define VMX_AR_UNUSABLE		BIT(16)
 #define VMX_AR_L		BIT(13)
 #define VMX_EFER_OK		(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
-#define VMX_CR4_OK		(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
-				 X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | \
-				 X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | \
-				 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 
 /*
  * CR4 bits a guest may set.  All but OSXSAVE are the guest's outright
@@ -34,17 +30,7 @@
  */
 static u64 vmx_cr4_allowed(void)
 {
-	u64 ok = VMX_CR4_OK;
-
-	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
-		ok |= X86_CR4_FSGSBASE;
-	if (boot_cpu_has(X86_FEATURE_SMEP))
-		ok |= X86_CR4_SMEP;
-	if (boot_cpu_has(X86_FEATURE_SMAP))
-		ok |= X86_CR4_SMAP;
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		ok |= X86_CR4_OSXSAVE;
-	return ok & vmx_caps.cr4_fixed1;
+	return lhv_cr4_allowed() & vmx_caps.cr4_fixed1;
 }
 
 #define VMX_CR4_TRAPPED		X86_CR4_OSXSAVE
