@@ -71,6 +71,10 @@ void lhv_inject_pending(struct lhv_vcpu *vcpu)
 		lhv_ops->set_nmi_window(vcpu, true);
 }
 
+/* Exceptions that push an error code: #DF #TS #NP #SS #GP #PF #AC. */
+#define LHV_EXC_ERROR_CODE (BIT(8) | BIT(10) | BIT(11) | BIT(12) | \
+			    BIT(13) | BIT(14) | BIT(17))
+
 #define LHV_EVENTS_FLAGS (KVM_VCPUEVENT_VALID_NMI_PENDING | \
 			  KVM_VCPUEVENT_VALID_SIPI_VECTOR | \
 			  KVM_VCPUEVENT_VALID_SHADOW)
@@ -101,8 +105,15 @@ int lhv_ioctl_set_events(struct lhv_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (ev.flags & ~LHV_EVENTS_FLAGS)
 		return -EINVAL;
-	if (ev.exception.injected &&
-	    (ev.exception.nr > 31 || ev.exception.nr == 2))
+	/*
+	 * Only vectors 0-31 are exceptions, and NMI (2) is not one.  The
+	 * error code must match the vector, or VM entry refuses the event
+	 * (SDM 26.2.1.3): no userspace input may make the hardware fail.
+	 */
+	if ((ev.exception.injected || ev.exception.pending) &&
+	    (ev.exception.nr > 31 || ev.exception.nr == 2 ||
+	     !ev.exception.has_error_code !=
+	     !(LHV_EXC_ERROR_CODE & BIT(ev.exception.nr))))
 		return -EINVAL;
 	if (ev.exception.pending && ev.exception.injected)
 		return -EINVAL;
