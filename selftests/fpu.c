@@ -224,28 +224,42 @@ static int set_xcr0(struct kvm_vcpu *vcpu, u64 v, u32 flags)
 	return __vcpu_ioctl(vcpu, KVM_SET_XCRS, &x);
 }
 
-static void xcrs(void)
+/*
+ * With KVM_CAP_XCRS (else skip): the supported CPUID (freed by the
+ * caller) and what it says of XSAVE:
+ * @xsave, and the XCR0 a guest may set, x87|SSE(|AVX).
+ */
+static struct kvm_cpuid2 *xsave_support(bool *xsave, u64 *xcr0)
 {
 	struct kvm_cpuid2 *c;
 	struct kvm_cpuid_entry2 *e1, *ed;
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
-	struct kvm_xcrs x;
-	struct kvm_sregs sregs;
-	struct ucall uc;
-	bool xsave, avx;
-	u64 want;
+	bool avx;
 
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_XCRS) > 0);
 	c = kvm_get_supported_cpuid();
 	TEST_ASSERT(c, "KVM_CAP_XCRS without KVM_GET_SUPPORTED_CPUID");
 	e1 = cpuid_find(c, 1, 0);
 	ed = cpuid_find(c, 0xd, 0);
-	xsave = e1 && (e1->ecx & (1u << 26));
+	*xsave = e1 && (e1->ecx & (1u << 26));
 	avx = e1 && (e1->ecx & (1u << 28)) && ed && (ed->eax & 4);
-	ktap_print("supported CPUID: XSAVE %d AVX %d, XCR0 mask 0x%x", xsave,
+	ktap_print("supported CPUID: XSAVE %d AVX %d, XCR0 mask 0x%x", *xsave,
 		   avx, ed ? ed->eax : 0);
-	want = avx ? 7 : 3;
+	*xcr0 = avx ? 7 : 3;
+	return c;
+}
+
+static void xcrs(void)
+{
+	struct kvm_cpuid2 *c;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct kvm_xcrs x;
+	struct kvm_sregs sregs;
+	struct ucall uc;
+	bool xsave;
+	u64 want;
+
+	c = xsave_support(&xsave, &want);
 
 	vm = vm_create_longmode(0, &vcpu, guest_xgetbv, 0, 0);
 	/* Which XCR0 bits are allowed follows the guest's CPUID. */
@@ -282,6 +296,74 @@ static void xcrs(void)
 		TEST_ASSERT_EQ(uc.args[0], want);
 		vcpu_run_done(vcpu);
 	}
+	vm_free(vm);
+	free(c);
+}
+
+/*
+ * The guest writes XCR0 itself: XSETBV exits, the value lands, RIP moves
+ * past the instruction (one ucall per step proves the guest went on); a
+ * value the CPUID does not allow is #GP(0) at the XSETBV.
+ */
+static u64 g_xsetbv_rip;
+
+static void guest_xsetbv(u64 want, u64 bad)
+{
+	u32 lo, hi;
+
+	asm volatile("xsetbv" : : "a"((u32)want), "d"((u32)(want >> 32)),
+		     "c"(0));
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	GUEST_SYNC(lo | (u64)hi << 32);
+	asm volatile("lea 1f(%%rip), %%rax\n\t"
+		     "mov %%rax, %0\n\t"
+		     "mov %1, %%eax\n\t"
+		     "1: xsetbv"
+		     : "=m"(g_xsetbv_rip)
+		     : "r"((u32)bad), "d"(0), "c"(0) : "rax");
+	GUEST_SYNC(0xbad);
+}
+
+static void xsetbv_guest(void)
+{
+	struct kvm_cpuid2 *c;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct kvm_sregs sregs;
+	struct kvm_xcrs x;
+	struct ucall uc;
+	bool xsave;
+	u64 want;
+
+	c = xsave_support(&xsave, &want);
+	if (!xsave) {
+		free(c);
+		TEST_SKIP("the supported CPUID has no XSAVE");
+	}
+
+	vm = vm_create_longmode(0, &vcpu, guest_xsetbv, want, 2);
+	TEST_ASSERT(vcpu_set_cpuid_supported(vcpu), "KVM_SET_CPUID2 failed");
+	TEST_ASSERT(set_xcr0(vcpu, 1, 0) == 0, "XCR0 = 1: %s",
+		    strerrorname(errno));
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.cr4 |= X86_CR4_OSXSAVE;
+	vcpu_sregs_set(vcpu, &sregs);
+
+	vcpu_run_sync(vcpu, &uc);
+	TEST_ASSERT_EQ(uc.args[0], want);
+	memset(&x, 0, sizeof(x));
+	vcpu_ioctl(vcpu, KVM_GET_XCRS, &x);
+	TEST_ASSERT_EQ(x.xcrs[0].value, want);
+
+	/* XCR0 = 2 (SSE without x87): #GP(0), XCR0 unchanged. */
+	vcpu_run(vcpu);
+	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_EXCEPTION);
+	TEST_ASSERT_EQ(uc.args[0], 13);
+	TEST_ASSERT_EQ(uc.args[1], 0);
+	TEST_ASSERT_EQ(uc.args[2], guest_global(vm, g_xsetbv_rip));
+	memset(&x, 0, sizeof(x));
+	vcpu_ioctl(vcpu, KVM_GET_XCRS, &x);
+	TEST_ASSERT_EQ(x.xcrs[0].value, want);
 	vm_free(vm);
 	free(c);
 }
@@ -378,6 +460,7 @@ static const struct test_case tests[] = {
 	TEST_CASE(fpu_round_trip),
 	TEST_CASE(guest_state_get_set),
 	TEST_CASE(xcrs),
+	TEST_CASE(xsetbv_guest),
 	TEST_CASE(host_fpu_untouched),
 };
 

@@ -387,6 +387,7 @@ static void svm_decode_exit(struct lhv_svm_vcpu *svm, struct lhv_exit *exit)
 		break;
 	case SVM_EXIT_XSETBV:
 		exit->reason = LHV_EXIT_XSETBV;
+		exit->insn_len = svm_insn_len(svm, 3);	/* 0f 01 d1 */
 		break;
 	case SVM_EXIT_DR0_READ ... SVM_EXIT_DR15_WRITE:
 		svm_take_dr(svm);

@@ -705,6 +705,7 @@ void vmx_decode_exit(struct lhv_vmx_vcpu *vmx, u32 reason,
 		break;
 	case EXIT_XSETBV:
 		exit->reason = LHV_EXIT_XSETBV;
+		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
 		break;
 	case EXIT_GETSEC:
 	case EXIT_RDPMC:
