@@ -695,6 +695,7 @@ static void vmx_vcpu_load(struct lhv_vcpu *vcpu, int cpu)
 {
 	unsigned long flags;
 
+	to_vmx(vcpu)->debugctl_run = 0;
 	if (vmx_vmcs_acquire(to_vmx(vcpu), &flags))
 		local_irq_restore(flags);
 }
@@ -752,7 +753,6 @@ static void vmx_update_host_state(struct lhv_vmx_vcpu *vmx)
 struct vmx_host_save {
 	u16 ds, es, fs, gs;
 	u64 kernel_gs_base;
-	unsigned long debugctl;		/* LBR/BTF users: perf, ptrace */
 };
 
 static void vmx_switch_to_guest(struct lhv_vmx_vcpu *vmx,
@@ -762,7 +762,10 @@ static void vmx_switch_to_guest(struct lhv_vmx_vcpu *vmx,
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
 	savesegment(gs, h->gs);
-	h->debugctl = get_debugctlmsr();
+	if (vmx->debugctl_run != vmx->vcpu.stats.runs + 1) {
+		vmx->host_debugctl = get_debugctlmsr();
+		vmx->debugctl_run = vmx->vcpu.stats.runs + 1;
+	}
 	if (vmx->syscall_msrs || h->gs)
 		rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	if (vmx->syscall_msrs) {
@@ -799,8 +802,8 @@ static void vmx_switch_to_host(struct lhv_vmx_vcpu *vmx,
 	native_load_gdt(&vc->gdt);
 	native_load_idt(&vc->idt);
 	invalidate_tss_limit();
-	if (h->debugctl)
-		update_debugctlmsr(h->debugctl);
+	if (vmx->host_debugctl)
+		update_debugctlmsr(vmx->host_debugctl);
 
 	if (vmx->guest_owns_dr) {
 		get_debugreg(vmx->dr[0], 0);
