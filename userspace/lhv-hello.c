@@ -19,6 +19,8 @@
 #include <linux/kvm.h>
 #include <linux/lhv.h>
 
+#include "lhv-exits.h"
+
 #define MEM_SIZE	0x10000
 #define CODE_GPA	0x1000
 #define MSG_OFF		0x10		/* message, right after the code */
@@ -87,18 +89,6 @@ static int xioctl(int fd, unsigned long req, void *arg, const char *what)
 	return r;
 }
 
-static const char *const lhv_exit_names[LHV_EXIT_NR] = {
-	[LHV_EXIT_NONE] = "none",	[LHV_EXIT_IO] = "io",
-	[LHV_EXIT_MMIO] = "mmio",	[LHV_EXIT_HLT] = "hlt",
-	[LHV_EXIT_CPUID] = "cpuid",	[LHV_EXIT_RDMSR] = "rdmsr",
-	[LHV_EXIT_WRMSR] = "wrmsr",	[LHV_EXIT_NPF] = "npf",
-	[LHV_EXIT_SHUTDOWN] = "shutdown", [LHV_EXIT_FAIL_ENTRY] = "fail_entry",
-	[LHV_EXIT_UD] = "ud",		[LHV_EXIT_XSETBV] = "xsetbv",
-	[LHV_EXIT_INTR_WINDOW] = "intr_window",
-	[LHV_EXIT_EXCEPTION] = "exception", [LHV_EXIT_DR_ACCESS] = "dr_access",
-	[LHV_EXIT_UNKNOWN] = "unknown",
-};
-
 static void print_stats(int vcpu)
 {
 	struct lhv_vcpu_stats st;
@@ -115,7 +105,7 @@ static void print_stats(int vcpu)
 	for (i = 0; i < LHV_EXIT_NR; i++)
 		if (st.exits[i])
 			fprintf(stderr, "  %-12s %llu\n",
-				lhv_exit_names[i] ? lhv_exit_names[i] : "?",
+				lhv_exit_name(i),
 				(unsigned long long)st.exits[i]);
 }
 

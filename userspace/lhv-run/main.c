@@ -73,7 +73,8 @@ static void usage(FILE *f)
 "\n"
 "Exit status: 0 the guest powered off or rebooted, 1 bad input or setup\n"
 "error, 2 bad usage, 3 guest triple fault, 4 VM entry failure, 5 internal\n"
-"error or unexpected exit, 130 Ctrl-A x.\n",
+"error or unexpected exit, 130 Ctrl-A x or SIGINT, 128+N stopped by signal\n"
+"N (SIGHUP, SIGTERM: the guest is stopped and --debug still reports).\n",
 		DEFAULT_CMDLINE, DEFAULT_DEV);
 }
 

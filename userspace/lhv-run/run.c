@@ -27,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "lhv-exits.h"
 #include "lhv-run.h"
 
 static struct vm *run_vm;
@@ -63,15 +64,37 @@ static void run_timer_signal(int sig)
 		run_vm->run->immediate_exit = 1;
 }
 
+/*
+ * SIGINT, SIGTERM, SIGHUP: stop the guest and leave through the normal
+ * path (terminal restored, --debug report), status 128 + the signal.
+ */
+static void run_stop_signal(int sig)
+{
+	if (!run_exit_requested) {
+		run_exit_status = 128 + sig;
+		run_exit_why = sig == SIGINT ? "stopped by SIGINT" :
+			       sig == SIGTERM ? "stopped by SIGTERM" :
+			       "stopped by SIGHUP";
+		run_exit_requested = 1;
+	}
+	if (run_vm && run_vm->has_immediate_exit)
+		run_vm->run->immediate_exit = 1;
+}
+
 static int run_timer_init(void)
 {
+	static const int stop[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigevent sev;
 	struct sigaction sa;
+	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = run_timer_signal;	/* no SA_RESTART */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = run_stop_signal;
+	for (i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
+		sigaction(stop[i], &sa, NULL);
 
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_SIGNAL;
@@ -218,7 +241,28 @@ static int run_internal_error(struct vm *vm)
 	return RUN_EXIT_INTERNAL;
 }
 
-static void run_report(uint64_t start)
+/* On /dev/lhv: the kernel's own exit counters (LHV_GET_VCPU_STATS). */
+static void run_report_lhv(struct vm *vm)
+{
+	struct lhv_vcpu_stats st;
+	char line[512];
+	size_t off = 0;
+	int i;
+
+	if (ioctl(vm->vcpu_fd, LHV_GET_VCPU_STATS, &st) < 0)
+		return;		/* not lhv (/dev/kvm): nothing more to say */
+	for (i = 0; i < LHV_EXIT_NR && off < sizeof(line) - 40; i++)
+		if (st.exits[i])
+			off += snprintf(line + off, sizeof(line) - off,
+					" %s %llu", lhv_exit_name(i),
+					(unsigned long long)st.exits[i]);
+	fprintf(stderr,
+		"lhv-run: lhv counted %llu KVM_RUNs, %llu entries, %llu exits to userspace; exits:%s\n",
+		(unsigned long long)st.runs, (unsigned long long)st.entries,
+		(unsigned long long)st.user_exits, off ? line : " none");
+}
+
+static void run_report(struct vm *vm, uint64_t start)
 {
 	double secs = (clock__ns() - start) / 1e9;
 
@@ -231,6 +275,7 @@ static void run_report(uint64_t start)
 		(unsigned long long)run_stats.window,
 		(unsigned long long)run_stats.intr,
 		(unsigned long long)run_stats.injected);
+	run_report_lhv(vm);
 }
 
 int run__loop(struct vm *vm)
@@ -330,7 +375,12 @@ int run__loop(struct vm *vm)
 		if (status == RUN_EXIT_OK || status == RUN_EXIT_USER)
 			fprintf(stderr, "lhv-run: guest ended: %s\n",
 				run_exit_why);
-		run_report(start);
+		if (status > 128 && status != RUN_EXIT_USER) {
+			fprintf(stderr, "lhv-run: guest %s; vCPU state:\n",
+				run_exit_why);
+			vm__dump_regs(vm);
+		}
+		run_report(vm, start);
 		io__report();
 	}
 	return status;
