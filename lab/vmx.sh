@@ -27,13 +27,13 @@ Boot the Bochs VMX lab host and run the VMX suite on each target.
   --targets LIST  comma-separated: lhv, kvm, lhv-probe (default
                   \${VMX_TARGETS:-lhv,kvm})
   --tests LIST    comma-separated test names (default: lab/bochs/TESTS)
-  --timeout S     wall-clock limit of the Bochs run (default \${VMX_TIMEOUT:-600})
+  --timeout S     wall-clock limit of the Bochs run (default \${VMX_TIMEOUT:-900})
   --stall S       kill Bochs when its serial output stops for S seconds
                   (default \${VMX_STALL:-90}): a hung L2 guest hangs Bochs
   --test-timeout S  per test binary, in guest seconds (default 120)
   --dry-run       build everything, print the kernel command line, no boot
   --shell         boot to a busybox shell on the console (stdin), no tests
-Environment: SRC, BUILD, KVER (lab/lib.sh), VMX_MEGS (256),
+Environment: SRC, BUILD, KVER (lab/lib.sh), VMX_MEGS (512),
 VMX_CMDLINE (extra kernel arguments, e.g. mitigations=off).
 USAGE
 }
@@ -43,7 +43,7 @@ lab_need_kernel
 
 targets=${VMX_TARGETS:-lhv,kvm}
 tests=
-wall_limit=${VMX_TIMEOUT:-600}
+wall_limit=${VMX_TIMEOUT:-900}
 stall=${VMX_STALL:-90}
 test_tmo=120
 shell=0
@@ -107,9 +107,11 @@ gcc -O2 -shared -fPIC -o "$B/nosrand.so" "$BX/nosrand.c"
 gcc -O2 -Wall -static -o "$B/vmx-smoke" "$BX/vmx-smoke.c"
 
 # 3. The image: lab/initramfs.sh's (busybox, lhv.ko, the KVM chains, the
-#    tests, lab/guest/init) plus our smoke client and mode script.
+#    tests, lab/guest/init) plus our smoke client, the full bench run
+#    (lab/bochs/bench, for make bench: not in TESTS) and mode script.
 bash "$SRC/lab/initramfs.sh" -o "$B/initramfs.cpio" \
 	--add "$B/vmx-smoke:/tests/vmx-smoke" \
+	--add "$BX/bench:/tests/bench" \
 	--add "$BX/vmx-mode.sh:/lab/vmx.sh" >"$B/initramfs.log" 2>&1 ||
 	{ cat "$B/initramfs.log" >&2; exit 1; }
 
@@ -117,18 +119,28 @@ bash "$SRC/lab/initramfs.sh" -o "$B/initramfs.cpio" \
 #    holds and what was not built (SKIP).  A TESTS line may exclude
 #    targets ("lifetime -kvm"): those pairs are SKIPs, and each target's
 #    own list goes to the lab as lhvvmx.tests.<target>= (vmx-mode.sh).
+#    A line may also give the test its own lab timeout ("timeout=S",
+#    guest seconds) and kernel arguments for the lab host (any word
+#    with a dot before its "=", e.g. lhvrun.timeout=200); these apply
+#    with --tests too.
 declare -A excluded=()
-if [[ -z $tests ]]; then
-	while read -r t rest; do
-		for x in $rest; do
-			[[ $x == -* ]] && excluded[$t/${x#-}]=1
-		done
-		tests+=$t,
-	done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$BX/TESTS")
-fi
+tests_given=$tests
+test_args=
+while read -r t rest; do
+	for x in $rest; do
+		case $x in
+		-*) excluded[$t/${x#-}]=1 ;;
+		timeout=*) test_args+=" lhvlab.timeout.$t=${x#timeout=}" ;;
+		*.*=*) test_args+=" $x" ;;
+		*) echo "vmx: lab/bochs/TESTS: $t: what is '$x'?" >&2; exit 2 ;;
+		esac
+	done
+	[[ -n $tests_given ]] || tests+=$t,
+done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$BX/TESTS")
 run_list=() skip_list=()
 for t in $(echo "$tests" | tr , ' '); do
-	if [[ $t == vmx-smoke ]] || grep -qx -- "$t" "$LAB/TESTS"; then
+	if [[ $t == vmx-smoke || $t == bench ]] ||
+	   grep -qx -- "$t" "$LAB/TESTS"; then
 		run_list+=("$t")
 	else
 		skip_list+=("$t")
@@ -154,11 +166,11 @@ for target in $(echo "$targets" | tr , ' '); do
 	[[ $target =~ ^[a-z0-9_]+$ ]] || continue
 	cmdline+=" lhvvmx.tests.$target=$(target_list "$target" | paste -sd,)"
 done
-cmdline+=" ${VMX_CMDLINE:-}"
+cmdline+="$test_args ${VMX_CMDLINE:-}"
 python3 "$BX/mkdisk.py" "$B/boot.bin" "$vmlinux" "$B/initramfs.cpio" \
 	"$cmdline" "$B/disk.img" >"$B/mkdisk.log"
 
-sed -e "s|@MEGS@|${VMX_MEGS:-256}|" -e "s|@DISK@|$B/disk.img|" \
+sed -e "s|@MEGS@|${VMX_MEGS:-512}|" -e "s|@DISK@|$B/disk.img|" \
 	-e "s|@CONSOLE@|$B/console.out|" -e "s|@STREAM@|$B/stream.out|" \
 	-e "s|@LOG@|$B/bochs.log|" "$BX/bochsrc.in" >"$B/bochsrc"
 # Debugger script: run; when stopped by SIGINT (a stall, see
