@@ -19,6 +19,10 @@
 # $SRC/bench/results.json); BENCH_ARGS (extra lhv-bench options, e.g.
 # "--smoke" or "--case pio_user"); BENCH_TARGETS (default "kvm lhv");
 # BENCH_TIMEOUT (seconds per boot, default 600); BENCH_LINUX (default 1).
+#
+# Then the same without linux_boot in the Bochs VMX lab (lhv against
+# kvm-intel; lab/vmx.sh --tests bench), JSON in BENCH_JSON_VMX (default
+# $SRC/bench/results-vmx.json).  BENCH_VMX=0 leaves it out.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,7 +31,9 @@ usage() {
 usage: lab/bench.sh
 Boot the QEMU SVM lab host under icount, run lhv-bench on kvm-amd and on
 lhv, print case / lhv / kvm / lhv/kvm and write JSON (\$BENCH_JSON, default
-bench/results.json).  Env: BENCH_ARGS, BENCH_TARGETS, BENCH_TIMEOUT.
+bench/results.json); then the same in the Bochs VMX lab against kvm-intel
+(\$BENCH_JSON_VMX, default bench/results-vmx.json).
+Env: BENCH_ARGS, BENCH_TARGETS, BENCH_TIMEOUT, BENCH_LINUX, BENCH_VMX.
 USAGE
 }
 case "${1:-}" in
@@ -43,6 +49,8 @@ JSON=${BENCH_JSON:-$SRC/bench/results.json}
 TARGETS=${BENCH_TARGETS:-kvm lhv}
 TMO=${BENCH_TIMEOUT:-600}
 LINUX=${BENCH_LINUX:-1}
+VMX=${BENCH_VMX:-1}
+JSON_VMX=${BENCH_JSON_VMX:-$SRC/bench/results-vmx.json}
 mkdir -p "$BDIR"
 
 make -s -C "$SRC/bench" O="$BUILD"
@@ -175,7 +183,11 @@ done
 for t in kvm lhv; do
 	[[ -f $BDIR/serial-$t.log.txt ]] || : >"$BDIR/serial-$t.log.txt"
 done
-awk -v json="$JSON" -v kver="$KVER" -v targets="$TARGETS" '
+# table DIR JSON TITLE UNIT: the table of DIR/serial-{kvm,lhv}.log.txt
+# (@@BENCH markers around lhv-bench's "case" lines) on stdout, as JSON too.
+table() {
+	awk -v json="$2" -v kver="$KVER" -v targets="$TARGETS" \
+	    -v title="$3" -v unit="$4" '
 BEGIN { nt = split(targets, tt, " "); for (i = 1; i <= nt; i++) booted[tt[i]] = 1 }
 # state per target: "" never ran, LOADFAIL, RAN (BEGIN seen), END rc
 FILENAME ~ /serial-kvm/ { t = "kvm" }
@@ -209,9 +221,9 @@ END {
 		split("floor pio_user mmio_user cpuid_kernel cpuid_kernel_guest hlt_wake run_immediate vm_lifecycle vm_lifecycle_cpu memslot_churn linux_boot linux_boot_exit linux_boot_cpu", d, " ")
 		for (i = 1; i in d; i++) order[++n] = d[i]
 	}
-	printf "\nmake bench: instructions per operation (QEMU TCG, icount, kernel %s)\n", kver
+	printf "\nmake bench: %s\n", title
 	printf "%-20s %12s %12s %8s\n", "case", "lhv", "kvm", "lhv/kvm"
-	printf "{\n  \"unit\": \"instructions (TSC ticks under QEMU -icount shift=0)\",\n" > json
+	printf "{\n  \"unit\": \"%s\",\n", unit > json
 	printf "  \"kernel\": \"%s\",\n  \"lhv_status\": \"%s\",\n  \"kvm_status\": \"%s\",\n  \"cases\": [", kver, st["lhv"] == "END" ? "exit " rc["lhv"] : (!("lhv" in booted) ? "not run" : (st["lhv"] == "" ? "no output" : st["lhv"])), st["kvm"] == "END" ? "exit " rc["kvm"] : (!("kvm" in booted) ? "not run" : (st["kvm"] == "" ? "no output" : st["kvm"])) > json
 	for (i = 1; i <= n; i++) {
 		c = order[i]; a = cell("lhv", c); b = cell("kvm", c)
@@ -221,9 +233,41 @@ END {
 	}
 	printf "\n  ]\n}\n" > json
 	for (t in booted) if (st[t] != "END") printf "note: %s did not finish (%s): see its serial log\n", t, st[t] == "" ? "no output" : st[t]
-}' "$BDIR/serial-kvm.log.txt" "$BDIR/serial-lhv.log.txt"
+}' "$1/serial-kvm.log.txt" "$1/serial-lhv.log.txt"
+}
+table "$BDIR" "$JSON" \
+	"instructions per operation (QEMU TCG, icount; kernel $KVER)" \
+	"instructions (TSC ticks under QEMU -icount shift=0)"
 # the same kernel and CPU in both boots: one list is enough
 vuln=$(cat "$BDIR"/serial-*.log.txt | sed -n 's/^@@VULN //p' | awk '!seen[$0]++' |
 	grep -v ': Not affected$' | sed 's/^/  /' || true)
 [[ -z $vuln ]] || printf 'lab host mitigations (the rest: Not affected):\n%s\n' "$vuln"
 echo "bench: JSON in $JSON; serial logs in $BDIR/serial-*.log"
+
+# ---- the VMX lab (Bochs) -------------------------------------------------
+# The same lhv-bench (all but linux_boot) in the Bochs VMX lab host
+# (lab/vmx.sh --tests bench), one boot per target: lhv's VMX backend
+# against kvm-intel.  Bochs' TSC ticks once per instruction and a run is
+# deterministic (lab/bochs/bochsrc.in, nosrand.so).
+if [[ $VMX = 1 ]]; then
+	VDIR=$BDIR/vmx
+	mkdir -p "$VDIR"
+	for t in $TARGETS; do
+		echo "bench: booting the VMX lab host for $t (log $VDIR/vmx-$t.log)" >&2
+		rm -f "$BUILD/lab/bochs/stream.out"
+		RESULTS=$VDIR bash "$SRC/lab/vmx.sh" --targets "$t" \
+			--tests bench >"$VDIR/vmx-$t.log" 2>&1 ||
+			echo "bench: the VMX lab run for $t failed" >&2
+		# the lab's result stream, in the form table() reads
+		awk -v t="$t" '$1 != "@@" || $3 != t || $4 != "bench" { next }
+		$2 == "TEST" { print "@@BENCH " t " BEGIN"; next }
+		$2 == "EXIT" { print "@@BENCH " t " END " $5; next }
+		$2 == "OUT" { $1 = $2 = $3 = $4 = ""; sub(/^ +/, ""); print }' \
+			"$BUILD/lab/bochs/stream.out" >"$VDIR/serial-$t.log.txt" \
+			2>/dev/null || : >"$VDIR/serial-$t.log.txt"
+	done
+	table "$VDIR" "$JSON_VMX" \
+		"instructions per operation (Bochs VMX, Haswell; kernel $KVER)" \
+		"instructions (TSC ticks in Bochs: one per instruction)"
+	echo "bench: JSON in $JSON_VMX; lab logs in $VDIR"
+fi

@@ -24,7 +24,7 @@ lab_env() {
 	SRC=${SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 	BUILD=${BUILD:-$SRC/build}
 	LAB=$BUILD/lab
-	RESULTS=$BUILD/results
+	RESULTS=${RESULTS:-$BUILD/results}
 	if [[ -z "${KVER:-}" ]]; then
 		# KDIR=/lib/modules/<KVER>/build
 		if [[ -n "${KDIR:-}" ]]; then
