@@ -13,6 +13,11 @@
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/refcount.h>
+#include <linux/preempt.h>
+
+#ifndef CONFIG_PREEMPT_NOTIFIERS
+#error "lhv needs CONFIG_PREEMPT_NOTIFIERS (which CONFIG_KVM selects)"
+#endif
 #include <linux/kvm.h>
 #include <linux/lhv.h>
 #include <asm/fpu/api.h>
@@ -105,7 +110,13 @@ struct lhv_arch_ops {
 
 	int (*vcpu_create)(struct lhv_vcpu *vcpu);
 	void (*vcpu_free)(struct lhv_vcpu *vcpu);
+	/* Before the first entry on a CPU, or after another vCPU ran there. */
 	void (*vcpu_load)(struct lhv_vcpu *vcpu, int cpu);
+	/*
+	 * Guest state a backend leaves in the CPU between entries goes back
+	 * to the host's: when KVM_RUN returns, and when the task is switched
+	 * out in between (preempt notifier: IRQs off, must be quick).
+	 */
 	void (*vcpu_put)(struct lhv_vcpu *vcpu);
 	/* Enter the guest once; fill *exit.  Preemption is off. */
 	int (*vcpu_run)(struct lhv_vcpu *vcpu, struct lhv_exit *exit);
@@ -185,6 +196,8 @@ struct lhv_vcpu {
 	struct page *run_pages[2];
 	u64 regs[LHV_NR_REGS];		/* valid between exits */
 	struct fpu_guest guest_fpu;
+	/* Registered during KVM_RUN: vcpu_put when the task is switched out. */
+	struct preempt_notifier preempt_notifier;
 	u64 apic_base;
 	u64 misc_enable;
 	u64 pat;
@@ -241,6 +254,7 @@ int lhv_create_vcpu(struct lhv_vm *vm, unsigned long id);
 /* kmod/run.c */
 int lhv_vcpu_run(struct lhv_vcpu *vcpu);
 void lhv_skip_insn(struct lhv_vcpu *vcpu, const struct lhv_exit *exit);
+void lhv_vcpu_preempt_init(struct lhv_vcpu *vcpu);
 
 /* kmod/x86.c */
 u64 lhv_cr4_allowed(void);

@@ -229,14 +229,17 @@ static int __init lhv_init(void)
 	register_reboot_notifier(&lhv_reboot_nb);
 	lhv_emergency_register();
 
+	/* KVM_RUN registers a preempt notifier (kmod/run.c). */
+	preempt_notifier_inc();
 	r = misc_register(&lhv_misc);
 	if (r)
-		goto err_unregister_cpu;
+		goto err_notifier_dec;
 	pr_info("lhv: %s backend ready, /dev/%s\n", lhv_ops->name,
 		LHV_DEVICE_NAME);
 	return 0;
 
-err_unregister_cpu:
+err_notifier_dec:
+	preempt_notifier_dec();
 	lhv_emergency_unregister();
 	unregister_reboot_notifier(&lhv_reboot_nb);
 	unregister_syscore_ops(&lhv_syscore_ops);
@@ -249,6 +252,7 @@ err_unsetup:
 static void __exit lhv_exit(void)
 {
 	misc_deregister(&lhv_misc);
+	preempt_notifier_dec();
 	lhv_emergency_unregister();
 	unregister_reboot_notifier(&lhv_reboot_nb);
 	unregister_syscore_ops(&lhv_syscore_ops);

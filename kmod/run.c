@@ -25,6 +25,32 @@ u64 lhv_host_xcr0 __ro_after_init;
 /* The last vCPU that ran on each host CPU: an IBPB separates guests. */
 static DEFINE_PER_CPU(struct lhv_vcpu *, lhv_last_vcpu);
 
+/*
+ * Preempt notifier, registered for the length of a KVM_RUN: a task switch
+ * away puts the vCPU (the backend hands back host state it keeps loaded
+ * between entries); the next entry notices a new CPU by itself.
+ */
+static void lhv_sched_in(struct preempt_notifier *pn, int cpu)
+{
+}
+
+static void lhv_sched_out(struct preempt_notifier *pn,
+			  struct task_struct *next)
+{
+	lhv_ops->vcpu_put(container_of(pn, struct lhv_vcpu,
+				       preempt_notifier));
+}
+
+static struct preempt_ops lhv_preempt_ops = {
+	.sched_in = lhv_sched_in,
+	.sched_out = lhv_sched_out,
+};
+
+void lhv_vcpu_preempt_init(struct lhv_vcpu *vcpu)
+{
+	preempt_notifier_init(&vcpu->preempt_notifier, &lhv_preempt_ops);
+}
+
 /* Return values of exit handlers. */
 #define LHV_RESUME	1	/* re-enter the guest */
 #define LHV_USER	0	/* kvm_run is filled: return to userspace */
@@ -456,6 +482,9 @@ int lhv_vcpu_run(struct lhv_vcpu *vcpu)
 	}
 
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
+	preempt_disable();
+	preempt_notifier_register(&vcpu->preempt_notifier);
+	preempt_enable();
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
@@ -493,6 +522,10 @@ int lhv_vcpu_run(struct lhv_vcpu *vcpu)
 			break;
 		}
 	}
+	preempt_disable();
+	lhv_ops->vcpu_put(vcpu);
+	preempt_notifier_unregister(&vcpu->preempt_notifier);
+	preempt_enable();
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 out_user:
 	if (r == LHV_USER)

@@ -260,6 +260,7 @@ int lhv_create_vcpu(struct lhv_vm *vm, unsigned long id)
 			  (id == 0 ? 1ULL << 8 : 0);
 	vcpu->pat = 0x0007040600070406ULL;
 	lhv_cpuid_init_default(vcpu);
+	lhv_vcpu_preempt_init(vcpu);
 
 	r = lhv_ops->vcpu_create(vcpu);
 	if (r)

@@ -25,6 +25,7 @@
 #define MSR_CSTAR		0xc0000083
 #define MSR_SYSCALL_MASK	0xc0000084
 #define MSR_KERNEL_GS_BASE	0xc0000102
+#define MSR_GS_BASE		0xc0000101
 
 /* No CPU and no hypervisor has an MSR here. */
 #define MSR_BOGUS		0xdeadbeef
@@ -388,6 +389,49 @@ static void guest_sees_host(void)
 	vm_free(vm);
 }
 
+/*
+ * SWAPGS exchanges GS.base and KERNEL_GS_BASE without an exit; both ends
+ * of the swap must be what the host and the guest read afterwards, also
+ * when the guest's syscall MSRs stay loaded in the CPU between exits.
+ */
+#define SWAP_KGS	0xffff888000abc000ULL
+#define SWAP_GS		0x00007f0000def000ULL
+
+static void guest_swapgs(void)
+{
+	u64 v;
+
+	GUEST_ASSERT(!wrmsr_gp(MSR_KERNEL_GS_BASE, SWAP_KGS));
+	GUEST_ASSERT(!wrmsr_gp(MSR_GS_BASE, SWAP_GS));
+	asm volatile("swapgs" ::: "memory");
+	GUEST_ASSERT(!rdmsr_gp(MSR_KERNEL_GS_BASE, &v));
+	GUEST_SYNC(v);
+	GUEST_ASSERT(!rdmsr_gp(MSR_GS_BASE, &v));
+	GUEST_SYNC(v);
+	asm volatile("swapgs" ::: "memory");
+	GUEST_SYNC(0);
+}
+
+static void swapgs(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = msr_vm(&vcpu, guest_swapgs);
+	struct ucall uc;
+
+	vcpu_run_sync(vcpu, &uc);
+	TEST_ASSERT_EQ(uc.args[0], SWAP_GS);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_KERNEL_GS_BASE), SWAP_GS);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_GS_BASE), SWAP_KGS);
+	vcpu_run_sync(vcpu, &uc);
+	TEST_ASSERT_EQ(uc.args[0], SWAP_KGS);
+	vcpu_run_sync(vcpu, &uc);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_KERNEL_GS_BASE), SWAP_KGS);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_GS_BASE), SWAP_GS);
+	vcpu_run_done(vcpu);
+	TEST_ASSERT_EQ(guest_global(vm, gp_count), 0);
+	vm_free(vm);
+}
+
 /* --- #GP for what no one handles --- */
 
 static void guest_gp(void)
@@ -509,6 +553,7 @@ static const struct test_case tests[] = {
 	TEST_CASE(host_round_trip),
 	TEST_CASE(host_refused),
 	TEST_CASE(guest_sees_host),
+	TEST_CASE(swapgs),
 	TEST_CASE(unknown_msr_gp),
 	TEST_CASE(user_space_msr),
 };

@@ -702,6 +702,7 @@ static void vmx_vcpu_load(struct lhv_vcpu *vcpu, int cpu)
 
 static void vmx_vcpu_put(struct lhv_vcpu *vcpu)
 {
+	vmx_put_syscall_msrs(to_vmx(vcpu));
 }
 
 /* ---- One entry ------------------------------------------------------- */
@@ -749,11 +750,26 @@ static void vmx_update_host_state(struct lhv_vmx_vcpu *vmx)
 	}
 }
 
-/* Host segment and MSR state that VM exits do not restore. */
+/* Host segment state that VM exits do not restore. */
 struct vmx_host_save {
 	u16 ds, es, fs, gs;
-	u64 kernel_gs_base;
 };
+
+/* The host's SYSCALL MSRs and KERNEL_GS_BASE back; preemption off. */
+void vmx_put_syscall_msrs(struct lhv_vmx_vcpu *vmx)
+{
+	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
+
+	if (!vmx->syscall_msrs_loaded)
+		return;
+	rdmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
+	wrmsrl(MSR_KERNEL_GS_BASE, vmx->host_kernel_gs_base);
+	wrmsrl(MSR_STAR, vc->star);
+	wrmsrl(MSR_LSTAR, vc->lstar);
+	wrmsrl(MSR_CSTAR, vc->cstar);
+	wrmsrl(MSR_SYSCALL_MASK, vc->sfmask);
+	vmx->syscall_msrs_loaded = false;
+}
 
 static void vmx_switch_to_guest(struct lhv_vmx_vcpu *vmx,
 				struct vmx_host_save *h)
@@ -766,14 +782,15 @@ static void vmx_switch_to_guest(struct lhv_vmx_vcpu *vmx,
 		vmx->host_debugctl = get_debugctlmsr();
 		vmx->debugctl_run = vmx->vcpu.stats.runs + 1;
 	}
-	if (vmx->syscall_msrs || h->gs)
-		rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
-	if (vmx->syscall_msrs) {
+	if (!vmx->syscall_msrs_loaded && (vmx->syscall_msrs || h->gs))
+		rdmsrl(MSR_KERNEL_GS_BASE, vmx->host_kernel_gs_base);
+	if (vmx->syscall_msrs && !vmx->syscall_msrs_loaded) {
 		wrmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
 		wrmsrl(MSR_STAR, vmx->star);
 		wrmsrl(MSR_LSTAR, vmx->lstar);
 		wrmsrl(MSR_CSTAR, vmx->cstar);
 		wrmsrl(MSR_SYSCALL_MASK, vmx->sfmask);
+		vmx->syscall_msrs_loaded = true;
 	}
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
@@ -814,14 +831,6 @@ static void vmx_switch_to_host(struct lhv_vmx_vcpu *vmx,
 		set_debugreg(DR6_RESERVED, 6);
 	}
 	vmx->cr2 = native_read_cr2();
-	if (vmx->syscall_msrs) {
-		rdmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
-		wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
-		wrmsrl(MSR_STAR, vc->star);
-		wrmsrl(MSR_LSTAR, vc->lstar);
-		wrmsrl(MSR_CSTAR, vc->cstar);
-		wrmsrl(MSR_SYSCALL_MASK, vc->sfmask);
-	}
 	if (unlikely(h->ds | h->es | h->fs | h->gs)) {
 		loadsegment(ds, h->ds);
 		loadsegment(es, h->es);
@@ -830,8 +839,10 @@ static void vmx_switch_to_host(struct lhv_vmx_vcpu *vmx,
 			x86_fsbase_write_cpu(vmx->host_fs_base);
 		}
 		if (h->gs) {
+			/* Loading GS clobbers KERNEL_GS_BASE: the host's. */
+			vmx_put_syscall_msrs(vmx);
 			load_gs_index(h->gs);
-			wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+			wrmsrl(MSR_KERNEL_GS_BASE, vmx->host_kernel_gs_base);
 		}
 	}
 }

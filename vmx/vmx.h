@@ -91,11 +91,16 @@ struct lhv_vmx_vcpu {
 	/*
 	 * KERNEL_GS_BASE and the SYSCALL MSRs are not in the VMCS (SDM
 	 * 27.3.2.1 loads only SYSENTER, PAT, EFER, ...).  They stay
-	 * intercepted; once the guest writes one they are switched by hand
-	 * around every entry.
+	 * intercepted; once the guest writes one they are switched by hand:
+	 * loaded before an entry and left in the CPU across exits handled
+	 * in the kernel (host code only needs them on the way back to user
+	 * mode and in a task switch), put back by vcpu_put.  While loaded
+	 * (syscall_msrs_loaded), the guest's KERNEL_GS_BASE lives in the
+	 * MSR (SWAPGS changes it without an exit).
 	 */
-	bool syscall_msrs;
+	bool syscall_msrs, syscall_msrs_loaded;
 	u64 kernel_gs_base, star, lstar, cstar, sfmask;
+	u64 host_kernel_gs_base;	/* the host's, while loaded */
 };
 
 static inline struct lhv_vmx_vcpu *to_vmx(struct lhv_vcpu *vcpu)
@@ -111,6 +116,7 @@ void vmx_vmcs_put(struct lhv_vmx_vcpu *vmx, unsigned long flags);
 void vmx_init_vmcs_guest(struct lhv_vmx_vcpu *vmx);
 u64 vmx_cr4_guest_owned(void);
 u64 vmx_get_cr4(struct lhv_vcpu *vcpu);
+void vmx_put_syscall_msrs(struct lhv_vmx_vcpu *vmx);
 void vmx_get_sregs(struct lhv_vcpu *vcpu, struct kvm_sregs *sregs);
 int vmx_set_sregs(struct lhv_vcpu *vcpu, const struct kvm_sregs *sregs);
 int vmx_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data);

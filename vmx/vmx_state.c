@@ -417,7 +417,12 @@ int vmx_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_SYSENTER_EIP:
 		return vmx_msr_field_get(vmx, index, data);
 	case MSR_KERNEL_GS_BASE:
+		/* In the CPU while loaded: the guest's SWAPGS moves it. */
+		preempt_disable();
+		if (vmx->syscall_msrs_loaded)
+			rdmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
 		*data = vmx->kernel_gs_base;
+		preempt_enable();
 		return 0;
 	case MSR_STAR:
 		*data = vmx->star;
@@ -435,6 +440,21 @@ int vmx_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data)
 		return -EINVAL;		/* no nested VMX */
 	}
 	return -ENOENT;
+}
+
+/*
+ * A SYSCALL MSR or KERNEL_GS_BASE was written (its cached copy is new):
+ * from now on they are switched, and while the guest's are loaded (a
+ * WRMSR exit inside KVM_RUN) the CPU gets the value at once.
+ */
+static void vmx_syscall_msr_written(struct lhv_vmx_vcpu *vmx, u32 index,
+				    u64 data)
+{
+	vmx->syscall_msrs = true;
+	preempt_disable();
+	if (vmx->syscall_msrs_loaded)
+		wrmsrl(index, data);
+	preempt_enable();
 }
 
 static int vmx_set_efer_msr(struct lhv_vmx_vcpu *vmx, u64 data)
@@ -499,17 +519,17 @@ int vmx_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
 			vmx->lstar = data;
 		else
 			vmx->cstar = data;
-		vmx->syscall_msrs = true;
+		vmx_syscall_msr_written(vmx, index, data);
 		return 0;
 	case MSR_STAR:
 		vmx->star = data;
-		vmx->syscall_msrs = true;
+		vmx_syscall_msr_written(vmx, index, data);
 		return 0;
 	case MSR_SYSCALL_MASK:
 		if (data >> 32)
 			return -EINVAL;
 		vmx->sfmask = data;
-		vmx->syscall_msrs = true;
+		vmx_syscall_msr_written(vmx, index, data);
 		return 0;
 	case MSR_IA32_VMX_BASIC ... MSR_IA32_VMX_VMFUNC:
 		return -EINVAL;
