@@ -115,29 +115,62 @@ static void lhv_emergency_disable(void)
 
 /*
  * The kernel has one emergency-callback slot and WARNs when it is taken
- * twice.  kvm-intel and kvm-amd take it when they load, and theirs turns
- * VMX/SVM off on a crash whoever turned it on (CR4.VMXE, EFER.SVME): with
- * KVM loaded, lhv leaves the slot to it.
+ * twice.  kvm-intel takes it while it is loaded (kvm-amd too, in newer
+ * kernels; 6.1 turns SVM off on a crash by itself), and KVM's callback
+ * turns VMX off whoever turned it on (CR4.VMXE): lhv leaves the slot to
+ * it.  At load, KVM's kvm.ko being
+ * there stands for its vendor module (which exports nothing to look
+ * for); afterwards a module notifier hands the slot over when kvm-intel
+ * or kvm-amd comes (before its init runs) and takes it back when it has
+ * gone (after its exit ran).
  */
+static DEFINE_MUTEX(lhv_emergency_lock);
 static bool lhv_emergency_registered;
+
+static void lhv_emergency_set(bool on)
+{
+	mutex_lock(&lhv_emergency_lock);
+	if (on && !lhv_emergency_registered)
+		cpu_emergency_register_virt_callback(lhv_emergency_disable);
+	else if (!on && lhv_emergency_registered)
+		cpu_emergency_unregister_virt_callback(lhv_emergency_disable);
+	lhv_emergency_registered = on;
+	mutex_unlock(&lhv_emergency_lock);
+}
+
+static int lhv_module_event(struct notifier_block *nb, unsigned long state,
+			    void *data)
+{
+	struct module *mod = data;
+
+	if (strcmp(mod->name, "kvm_intel") && strcmp(mod->name, "kvm_amd"))
+		return NOTIFY_DONE;
+	if (state == MODULE_STATE_COMING)
+		lhv_emergency_set(false);
+	else if (state == MODULE_STATE_GOING)
+		lhv_emergency_set(true);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block lhv_module_nb = {
+	.notifier_call = lhv_module_event,
+};
 
 static void lhv_emergency_register(void)
 {
 	void *kvm = __symbol_get("kvm_rebooting");
 
-	if (kvm) {
+	if (kvm)
 		__symbol_put("kvm_rebooting");
-		return;
-	}
-	cpu_emergency_register_virt_callback(lhv_emergency_disable);
-	lhv_emergency_registered = true;
+	else
+		lhv_emergency_set(true);
+	register_module_notifier(&lhv_module_nb);
 }
 
 static void lhv_emergency_unregister(void)
 {
-	if (lhv_emergency_registered)
-		cpu_emergency_unregister_virt_callback(lhv_emergency_disable);
-	lhv_emergency_registered = false;
+	unregister_module_notifier(&lhv_module_nb);
+	lhv_emergency_set(false);
 }
 
 static long lhv_dev_ioctl(struct file *filp, unsigned int ioctl,

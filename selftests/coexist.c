@@ -4,11 +4,16 @@
  * or CR4.VMXE/VMXON), so whoever has it first keeps it: loading lhv while
  * a KVM VM runs fails with EBUSY, KVM_CREATE_VM on /dev/kvm fails with
  * EBUSY while lhv is loaded, and each works again once the other is gone.
- * Runs on the kvm target (KVM loaded, lhv not); the lab puts lhv.ko at
- * /lhv.ko (LHV_KO overrides).  The lab checks dmesg for warnings after.
+ * Those run on the kvm target (KVM loaded, lhv not); the lab puts lhv.ko
+ * at /lhv.ko (LHV_KO overrides).  On the lhv target, KVM's modules load
+ * and unload while lhv is loaded (from the lab image's /modules, in the
+ * order of /modules/order-kvm-{amd,intel}), and KVM_CREATE_VM is refused
+ * meanwhile.  The lab checks dmesg for warnings after.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -73,19 +78,28 @@ static void lhv_refused_while_kvm_runs(void)
 	vm_free(vm);
 }
 
-static void kvm_refused_while_lhv_loaded(void)
+/* KVM_CREATE_VM on /dev/kvm (the VM closed at once); its errno in *err. */
+static int kvm_create_vm(int *err)
 {
-	int kvm, r, err;
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int r;
 
-	require_kvm_target();
-	TEST_ASSERT_EQ(load_lhv(), 0);
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	TEST_ASSERT(kvm >= 0, "open /dev/kvm: %s", strerrorname(errno));
 	r = ioctl(kvm, KVM_CREATE_VM, 0);
-	err = errno;
+	*err = errno;
 	if (r >= 0)
 		close(r);
 	close(kvm);
+	return r;
+}
+
+static void kvm_refused_while_lhv_loaded(void)
+{
+	int r, err;
+
+	require_kvm_target();
+	TEST_ASSERT_EQ(load_lhv(), 0);
+	r = kvm_create_vm(&err);
 	unload_lhv();
 	errno = err;
 	TEST_ASSERT_ERRNO(r, EBUSY);
@@ -93,9 +107,95 @@ static void kvm_refused_while_lhv_loaded(void)
 	vm_free(kvm_vm_running());
 }
 
+/* Is module NAME (dashes or underscores) in /proc/modules? */
+static bool module_loaded(const char *name)
+{
+	char want[64], line[256];
+	bool found = false;
+	size_t i, n;
+	FILE *f;
+
+	snprintf(want, sizeof(want), "%s", name);
+	for (i = 0; want[i]; i++)
+		if (want[i] == '-')
+			want[i] = '_';
+	n = strlen(want);
+	f = fopen("/proc/modules", "r");
+	TEST_ASSERT(f, "/proc/modules: %s", strerrorname(errno));
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, want, n) && line[n] == ' ';
+	fclose(f);
+	return found;
+}
+
+/* The lab image's list of KVM's modules for this CPU, or NULL. */
+static const char *kvm_module_order(void)
+{
+	const char *order = NULL;
+	char line[4096];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	TEST_ASSERT(f, "/proc/cpuinfo: %s", strerrorname(errno));
+	while (!order && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		if (strstr(line, " svm"))
+			order = "/modules/order-kvm-amd";
+		else if (strstr(line, " vmx"))
+			order = "/modules/order-kvm-intel";
+	}
+	fclose(f);
+	return order;
+}
+
+static void kvm_loads_while_lhv_loaded(void)
+{
+	const char *order = kvm_module_order();
+	char names[8][64], path[96];
+	int i, j, n = 0, fd, r, err;
+	FILE *f;
+
+	TEST_REQUIRE(kvm_dev_is_lhv());
+	TEST_REQUIRE(access("/dev/kvm", F_OK) != 0);	/* KVM not loaded */
+	TEST_REQUIRE(order);
+	f = fopen(order, "r");
+	TEST_REQUIRE(f);
+	/* The chain, in dependency order; only what is not loaded yet. */
+	while (n < 8 && fscanf(f, "%63s", names[n]) == 1) {
+		*strrchr(names[n], '.') = 0;		/* "kvm-amd.ko" */
+		if (module_loaded(names[n]))
+			continue;
+		snprintf(path, sizeof(path), "/modules/%s.ko", names[n]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		TEST_ASSERT(fd >= 0, "open %s: %s", path, strerrorname(errno));
+		r = syscall(SYS_finit_module, fd, "", 0);
+		err = errno;
+		close(fd);
+		TEST_ASSERT(r == 0, "insmod %s: %s", path, strerrorname(err));
+		n++;
+	}
+	fclose(f);
+	ktap_print("loaded %d modules from %s", n, order);
+	TEST_ASSERT(n > 0, "nothing loaded from %s", order);
+
+	r = kvm_create_vm(&err);
+	for (i = n - 1; i >= 0; i--) {
+		for (j = 0; names[i][j]; j++)
+			if (names[i][j] == '-')
+				names[i][j] = '_';
+		TEST_ASSERT(syscall(SYS_delete_module, names[i], O_NONBLOCK) == 0,
+			    "rmmod %s: %s", names[i], strerrorname(errno));
+	}
+	errno = err;
+	TEST_ASSERT_ERRNO(r, EBUSY);
+	/* lhv is unharmed. */
+	vm_free(kvm_vm_running());
+}
+
 static const struct test_case tests[] = {
 	TEST_CASE(lhv_refused_while_kvm_runs),
 	TEST_CASE(kvm_refused_while_lhv_loaded),
+	TEST_CASE(kvm_loads_while_lhv_loaded),
 };
 
 int main(void)
