@@ -113,9 +113,10 @@ struct lhv_arch_ops {
 	/* Before the first entry on a CPU, or after another vCPU ran there. */
 	void (*vcpu_load)(struct lhv_vcpu *vcpu, int cpu);
 	/*
-	 * Guest state a backend leaves in the CPU between entries goes back
-	 * to the host's: when KVM_RUN returns, and when the task is switched
-	 * out in between (preempt notifier: IRQs off, must be quick).
+	 * Guest state a backend leaves in the CPU between entries (after
+	 * calling lhv_vcpu_hold_state) goes back to the host's: when KVM_RUN
+	 * returns, and when the task is switched out in between (preempt
+	 * notifier: IRQs off, must be quick).
 	 */
 	void (*vcpu_put)(struct lhv_vcpu *vcpu);
 	/* Enter the guest once; fill *exit.  Preemption is off. */
@@ -196,8 +197,13 @@ struct lhv_vcpu {
 	struct page *run_pages[2];
 	u64 regs[LHV_NR_REGS];		/* valid between exits */
 	struct fpu_guest guest_fpu;
-	/* Registered during KVM_RUN: vcpu_put when the task is switched out. */
+	/*
+	 * The backend keeps guest state in the CPU between entries
+	 * (lhv_vcpu_hold_state): vcpu_put through the preempt notifier
+	 * when the task is switched out, and when KVM_RUN returns.
+	 */
 	struct preempt_notifier preempt_notifier;
+	bool holds_state;
 	u64 apic_base;
 	u64 misc_enable;
 	u64 pat;
@@ -255,6 +261,7 @@ int lhv_create_vcpu(struct lhv_vm *vm, unsigned long id);
 int lhv_vcpu_run(struct lhv_vcpu *vcpu);
 void lhv_skip_insn(struct lhv_vcpu *vcpu, const struct lhv_exit *exit);
 void lhv_vcpu_preempt_init(struct lhv_vcpu *vcpu);
+void lhv_vcpu_hold_state(struct lhv_vcpu *vcpu);
 
 /* kmod/x86.c */
 u64 lhv_cr4_allowed(void);

@@ -26,9 +26,11 @@ u64 lhv_host_xcr0 __ro_after_init;
 static DEFINE_PER_CPU(struct lhv_vcpu *, lhv_last_vcpu);
 
 /*
- * Preempt notifier, registered for the length of a KVM_RUN: a task switch
- * away puts the vCPU (the backend hands back host state it keeps loaded
- * between entries); the next entry notices a new CPU by itself.
+ * Preempt notifier, registered from the first time in a KVM_RUN that the
+ * backend keeps guest state loaded in the CPU between entries
+ * (lhv_vcpu_hold_state) to the end of that KVM_RUN: a task switch away
+ * puts the vCPU; the next entry notices a new CPU by itself.  A backend
+ * that never holds state (SVM) pays nothing for it.
  */
 static void lhv_sched_in(struct preempt_notifier *pn, int cpu)
 {
@@ -49,6 +51,26 @@ static struct preempt_ops lhv_preempt_ops = {
 void lhv_vcpu_preempt_init(struct lhv_vcpu *vcpu)
 {
 	preempt_notifier_init(&vcpu->preempt_notifier, &lhv_preempt_ops);
+}
+
+/* From vcpu_run (preemption off): vcpu_put is owed before user mode. */
+void lhv_vcpu_hold_state(struct lhv_vcpu *vcpu)
+{
+	if (!vcpu->holds_state) {
+		preempt_notifier_register(&vcpu->preempt_notifier);
+		vcpu->holds_state = true;
+	}
+}
+
+static void lhv_vcpu_release_state(struct lhv_vcpu *vcpu)
+{
+	if (!vcpu->holds_state)
+		return;
+	preempt_disable();
+	lhv_ops->vcpu_put(vcpu);
+	preempt_notifier_unregister(&vcpu->preempt_notifier);
+	vcpu->holds_state = false;
+	preempt_enable();
 }
 
 /* Return values of exit handlers. */
@@ -482,9 +504,6 @@ int lhv_vcpu_run(struct lhv_vcpu *vcpu)
 	}
 
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
-	preempt_disable();
-	preempt_notifier_register(&vcpu->preempt_notifier);
-	preempt_enable();
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
@@ -522,10 +541,7 @@ int lhv_vcpu_run(struct lhv_vcpu *vcpu)
 			break;
 		}
 	}
-	preempt_disable();
-	lhv_ops->vcpu_put(vcpu);
-	preempt_notifier_unregister(&vcpu->preempt_notifier);
-	preempt_enable();
+	lhv_vcpu_release_state(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 out_user:
 	if (r == LHV_USER)

@@ -791,6 +791,7 @@ static void vmx_switch_to_guest(struct lhv_vmx_vcpu *vmx,
 		wrmsrl(MSR_CSTAR, vmx->cstar);
 		wrmsrl(MSR_SYSCALL_MASK, vmx->sfmask);
 		vmx->syscall_msrs_loaded = true;
+		lhv_vcpu_hold_state(&vmx->vcpu);
 	}
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
