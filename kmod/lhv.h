@@ -129,6 +129,7 @@ struct lhv_arch_ops {
 	int (*set_msr)(struct lhv_vcpu *vcpu, u32 index, u64 data);
 	void (*queue_exception)(struct lhv_vcpu *vcpu, u8 vector,
 				bool has_error, u32 error_code);
+	void (*set_cr2)(struct lhv_vcpu *vcpu, u64 cr2);  /* before a #PF */
 	u64 (*get_cr0)(struct lhv_vcpu *vcpu);
 	u64 (*get_cr4)(struct lhv_vcpu *vcpu);
 	u64 (*get_efer)(struct lhv_vcpu *vcpu);
@@ -267,12 +268,17 @@ void lhv_vcpu_hold_state(struct lhv_vcpu *vcpu);
 u64 lhv_cr4_allowed(void);
 bool lhv_sregs_valid(const struct kvm_sregs *sr, u64 cr4_ok, u64 efer_ok);
 bool lhv_pat_valid(u64 pat);
+bool lhv_gpa_is_ram(struct lhv_vcpu *vcpu, u64 gpa, bool write);
 int lhv_guest_phys_rw(struct lhv_vcpu *vcpu, u64 gpa, void *buf, int len,
 		      bool write);
 
 /* kmod/mmio.c */
 int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa);
 int lhv_mmio_complete(struct lhv_vcpu *vcpu);
+int lhv_guest_linear_check(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
+			   u64 lin, int len, u32 access, u64 *fault_lin,
+			   u32 *error_code);
+void lhv_queue_page_fault(struct lhv_vcpu *vcpu, u64 lin, u32 error_code);
 int lhv_guest_linear_rw(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
 			u64 lin, void *buf, int len, bool write);
 

@@ -30,6 +30,41 @@ static void lhv_gpt_env_from(struct lhv_gpt_env *env, struct lhv_vcpu *vcpu,
 }
 
 /*
+ * Can @len bytes at @lin be accessed (@access: LHV_PF_* bits) in guest
+ * RAM?  0: yes; 1: the guest's own page tables fault, at *fault_lin with
+ * *error_code; -EFAULT: they translate outside RAM (or a page-table page
+ * is outside RAM).
+ */
+int lhv_guest_linear_check(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
+			   u64 lin, int len, u32 access, u64 *fault_lin,
+			   u32 *error_code)
+{
+	struct lhv_gpt_env env;
+	u64 page, gpa, last = lin + len - 1;
+	int r;
+
+	lhv_gpt_env_from(&env, vcpu, sr);
+	for (page = lin; ; page = (page | (PAGE_SIZE - 1)) + 1) {
+		r = lhv_gpt_walk(&env, page, access, &gpa, error_code);
+		if (r == 1)
+			*fault_lin = page;
+		if (r)
+			return r == 1 ? 1 : -EFAULT;
+		if (!lhv_gpa_is_ram(vcpu, gpa, access & LHV_PF_WRITE))
+			return -EFAULT;
+		if ((page ^ last) < PAGE_SIZE)
+			return 0;
+	}
+}
+
+/* #PF at @lin: CR2 first, then the exception (SDM 4.7). */
+void lhv_queue_page_fault(struct lhv_vcpu *vcpu, u64 lin, u32 error_code)
+{
+	lhv_ops->set_cr2(vcpu, lin);
+	lhv_ops->queue_exception(vcpu, 14, true, error_code);
+}
+
+/*
  * Read or write guest memory at a linear address (string I/O), a byte at
  * a time where the access straddles a page.  -EFAULT: not RAM or no
  * translation.
@@ -72,17 +107,21 @@ static int lhv_mmio_internal_error(struct lhv_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * 0 and *gpa; 1 when the guest's page tables fault (the #PF is queued:
+ * the instruction did not happen); a negative errno when they cannot be
+ * read.  The hardware walked the faulting access a moment ago, but the
+ * emulator also walks other operands (MOVS), and the guest may change its
+ * tables under us.
+ */
 static int lhv_mmio_translate(struct lhv_vcpu *vcpu, u64 gva, u32 access,
 			      u64 *gpa)
 {
 	u32 err;
 	int r = lhv_gpt_walk(&vcpu->mmio.env, gva, access, gpa, &err);
 
-	/* The hardware walked this access a moment ago: a fault now means
-	 * the guest changed its tables under us; let it take the #PF.
-	 */
 	if (r == 1)
-		return -EAGAIN;
+		lhv_queue_page_fault(vcpu, gva, err);
 	return r;
 }
 
@@ -129,6 +168,10 @@ static int lhv_mmio_step(struct lhv_vcpu *vcpu)
 		a = &ctx->acc[ctx->nr_done];
 		r = lhv_mmio_translate(vcpu, a->gva,
 				       a->write ? LHV_PF_WRITE : 0, &gpa);
+		if (r == 1) {
+			m->active = false;
+			return 1;
+		}
 		if (r)
 			return lhv_mmio_internal_error(vcpu);
 		/* RAM (a MOVS between RAM and MMIO, say): do it here. */
@@ -181,6 +224,7 @@ int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa)
 	enum lhv_cpu_mode mode;
 	u64 lin, ipa;
 	int i, r, n;
+	u32 err;
 
 	lhv_ops->get_sregs(vcpu, &sr);
 	lhv_gpt_env_from(&m->env, vcpu, &sr);
@@ -197,8 +241,9 @@ int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa)
 
 		n = min_t(int, sizeof(m->bytes) - m->nbytes,
 			  PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
-		r = lhv_mmio_translate(vcpu, addr, LHV_PF_FETCH, &ipa);
-		if (r || lhv_guest_phys_rw(vcpu, ipa, m->bytes + m->nbytes, n,
+		/* Not lhv_mmio_translate: bytes past the instruction may fault. */
+		if (lhv_gpt_walk(&m->env, addr, LHV_PF_FETCH, &ipa, &err) ||
+		    lhv_guest_phys_rw(vcpu, ipa, m->bytes + m->nbytes, n,
 				      false))
 			break;
 		m->nbytes += n;

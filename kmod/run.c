@@ -163,6 +163,39 @@ static int lhv_string_io_addr(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
 	return 0;
 }
 
+/*
+ * The memory operand of one INS/OUTS element, checked as the CPU would
+ * before the access: in 64-bit mode a non-canonical address is #GP(0);
+ * a fault in the guest's page tables is its #PF.  Returns 0 (guest RAM:
+ * go on), 1 (an exception is queued: re-enter), or -EFAULT (it is not
+ * RAM, MMIO say: lhv does not emulate string I/O to MMIO).
+ */
+static int lhv_string_io_check(struct lhv_vcpu *vcpu,
+			       const struct kvm_sregs *sr, u64 lin, int len,
+			       bool write)
+{
+	unsigned int bits = (sr->cr4 & X86_CR4_LA57) ? 57 : 48;
+	u32 access = write ? LHV_PF_WRITE : 0;
+	u64 fault_lin;
+	u32 err;
+	int r;
+
+	if ((sr->efer & EFER_LMA) && sr->cs.l &&
+	    ((s64)(lin << (64 - bits)) >> (64 - bits) != lin ||
+	     (s64)((lin + len - 1) << (64 - bits)) >> (64 - bits) !=
+	     lin + len - 1)) {
+		lhv_ops->queue_exception(vcpu, 13, true, 0);
+		return 1;
+	}
+	if (sr->ss.dpl == 3)
+		access |= LHV_PF_USER;
+	r = lhv_guest_linear_check(vcpu, sr, lin, len, access, &fault_lin,
+				   &err);
+	if (r == 1)
+		lhv_queue_page_fault(vcpu, fault_lin, err);
+	return r;
+}
+
 /* Step rSI/rDI and, with REP, rCX past one element (SDM INS/OUTS). */
 static void lhv_string_io_step(struct lhv_vcpu *vcpu, u64 mask, int regi,
 			       const struct lhv_exit *exit)
@@ -200,7 +233,7 @@ static int lhv_handle_io(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 		/* One element per exit, as KVM does without decode assists. */
 		struct kvm_sregs sr;
 		u64 lin, mask;
-		int regi;
+		int regi, r;
 
 		lhv_ops->get_sregs(vcpu, &sr);
 		if (lhv_string_io_addr(vcpu, &sr, exit->io.in, &lin, &mask,
@@ -211,6 +244,13 @@ static int lhv_handle_io(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 			vcpu->regs[LHV_RIP] = exit->io.next_rip;
 			return LHV_RESUME;	/* REP with rCX = 0: nothing */
 		}
+		r = lhv_string_io_check(vcpu, &sr, lin, exit->io.size,
+					exit->io.in);
+		if (r == 1)
+			return LHV_RESUME;
+		if (r)
+			return lhv_internal_error(vcpu,
+					KVM_INTERNAL_ERROR_EMULATION, exit);
 		if (!exit->io.in &&
 		    lhv_guest_linear_rw(vcpu, &sr, lin, data, exit->io.size,
 					false))
@@ -485,8 +525,14 @@ int lhv_vcpu_run(struct lhv_vcpu *vcpu)
 		idx = srcu_read_lock(&vm->srcu);
 		r = lhv_complete_io(vcpu);
 		srcu_read_unlock(&vm->srcu, idx);
-		if (r)
-			return r;	/* INS into memory that is not RAM */
+		if (r) {
+			/* The INS buffer stopped being RAM since the exit. */
+			run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+			run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+			run->internal.ndata = 0;
+			r = LHV_USER;
+			goto out_user;
+		}
 	}
 	if (vcpu->msr_pending)
 		lhv_complete_msr(vcpu);

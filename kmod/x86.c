@@ -75,6 +75,17 @@ bool lhv_pat_valid(u64 pat)
  * Copy guest-physical memory within one memslot; -EFAULT outside RAM.
  * The caller holds the VM's srcu read lock.
  */
+/* Is @gpa guest RAM (writable RAM, with @write)?  Under vm->srcu. */
+bool lhv_gpa_is_ram(struct lhv_vcpu *vcpu, u64 gpa, bool write)
+{
+	const struct lhv_memslot *slot;
+
+	slot = lhv_slot_by_gfn(srcu_dereference(vcpu->vm->slots,
+						&vcpu->vm->srcu),
+			       gpa >> PAGE_SHIFT);
+	return slot && !(write && (slot->flags & KVM_MEM_READONLY));
+}
+
 int lhv_guest_phys_rw(struct lhv_vcpu *vcpu, u64 gpa, void *buf, int len,
 		      bool write)
 {

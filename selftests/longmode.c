@@ -2,8 +2,8 @@
 /*
  * selftests/longmode.c - 64-bit guests running C code of this binary:
  * calls and recursion on the guest stack, the binary's constants and
- * globals, control registers and EFER as the guest sees them, and ucalls
- * that carry values and resume.
+ * globals, control registers and EFER as the guest sees them, ucalls
+ * that carry values and resume, and INS/OUTS whose memory operand faults.
  */
 #include "processor.h"
 
@@ -180,6 +180,75 @@ static void guest_assert_reported(void)
 	vm_free(vm);
 }
 
+/*
+ * String I/O whose memory operand the guest cannot access: the exception
+ * is delivered at the instruction, as on hardware (#PF with CR2 and the
+ * error code; #GP(0) for a non-canonical address).  A hypervisor may do
+ * the port read of an INS before it finds that out (KVM does): such an
+ * exit is answered and the guest goes on.
+ */
+#define STRIO_PORT	0x80
+#define UNMAPPED_GVA	0x40000000ULL	/* its 2 MiB PDE is cleared */
+#define NONCANONICAL	0x0000800000000000ULL
+
+static u64 strio_rip;
+
+static void guest_ins(u64 dst)
+{
+	asm volatile("lea 1f(%%rip), %%rax\n\t"
+		     "mov %%rax, strio_rip(%%rip)\n\t"
+		     "1: insb"
+		     : "+D"(dst) : "d"(STRIO_PORT) : "rax", "memory");
+	GUEST_SYNC(0);
+}
+
+static void guest_outs(u64 src)
+{
+	asm volatile("lea 1f(%%rip), %%rax\n\t"
+		     "mov %%rax, strio_rip(%%rip)\n\t"
+		     "1: outsw"
+		     : "+S"(src) : "d"(STRIO_PORT) : "rax", "memory");
+	GUEST_SYNC(0);
+}
+
+static void strio_fault(void *guest, u64 addr, u64 vector, u64 error)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_longmode(0, &vcpu, guest, addr, 0);
+	struct kvm_sregs sregs;
+	struct kvm_run *run = vcpu->run;
+	struct ucall uc;
+	u64 *pde = addr_gpa2hva(vm, LM_PD_GPA + 8 * (UNMAPPED_GVA >> 21));
+	int i;
+
+	*pde = 0;
+	for (i = 0; i < 4; i++) {
+		vcpu_run(vcpu);
+		if (run->exit_reason != KVM_EXIT_IO ||
+		    run->io.port != STRIO_PORT)
+			break;
+		TEST_ASSERT_EQ(run->io.direction, KVM_EXIT_IO_IN);
+	}
+	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_EXCEPTION);
+	TEST_ASSERT_EQ(uc.args[0], vector);
+	TEST_ASSERT_EQ(uc.args[1], error);
+	TEST_ASSERT_EQ(uc.args[2], guest_global(vm, strio_rip));
+	if (vector == 14) {
+		vcpu_sregs_get(vcpu, &sregs);
+		TEST_ASSERT_EQ(sregs.cr2, addr);
+	}
+	vm_free(vm);
+}
+
+static void string_io_faults(void)
+{
+	/* #PF error codes: not present, W for the INS store (SDM 4.7). */
+	strio_fault(guest_ins, UNMAPPED_GVA + 0x123, 14, 2);
+	strio_fault(guest_outs, UNMAPPED_GVA + 0x456, 14, 0);
+	strio_fault(guest_ins, NONCANONICAL, 13, 0);
+	strio_fault(guest_outs, NONCANONICAL | 0x10, 13, 0);
+}
+
 static const struct test_case tests[] = {
 	TEST_CASE(c_code),
 	TEST_CASE(arguments),
@@ -187,6 +256,7 @@ static const struct test_case tests[] = {
 	TEST_CASE(efer),
 	TEST_CASE(host_writes_between_runs),
 	TEST_CASE(guest_assert_reported),
+	TEST_CASE(string_io_faults),
 };
 
 int main(void)

@@ -680,6 +680,11 @@ static void svm_queue_exception(struct lhv_vcpu *vcpu, u8 vector,
 				    (u64)error_code << 32 : 0);
 }
 
+static void svm_set_cr2(struct lhv_vcpu *vcpu, u64 cr2)
+{
+	to_svm(vcpu)->vmcb->save.cr2 = cr2;
+}
+
 static u64 svm_get_cr0(struct lhv_vcpu *vcpu)
 {
 	return to_svm(vcpu)->vmcb->save.cr0;
@@ -853,6 +858,7 @@ const struct lhv_arch_ops lhv_svm_ops = {
 	.get_msr = svm_get_msr,
 	.set_msr = svm_set_msr,
 	.queue_exception = svm_queue_exception,
+	.set_cr2 = svm_set_cr2,
 	.get_cr0 = svm_get_cr0,
 	.get_cr4 = svm_get_cr4,
 	.get_efer = svm_get_efer,

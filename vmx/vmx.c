@@ -940,6 +940,7 @@ const struct lhv_arch_ops lhv_vmx_ops = {
 	.get_msr = vmx_get_msr,
 	.set_msr = vmx_set_msr,
 	.queue_exception = vmx_queue_exception,
+	.set_cr2 = vmx_set_cr2,
 	.get_cr0 = vmx_get_cr0,
 	.get_cr4 = vmx_get_cr4,
 	.get_efer = vmx_get_efer,

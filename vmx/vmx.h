@@ -121,6 +121,7 @@ void vmx_get_sregs(struct lhv_vcpu *vcpu, struct kvm_sregs *sregs);
 int vmx_set_sregs(struct lhv_vcpu *vcpu, const struct kvm_sregs *sregs);
 int vmx_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data);
 int vmx_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data);
+void vmx_set_cr2(struct lhv_vcpu *vcpu, u64 cr2);
 void vmx_queue_exception(struct lhv_vcpu *vcpu, u8 vector, bool has_error,
 			 u32 error_code);
 u64 vmx_get_cr0(struct lhv_vcpu *vcpu);

@@ -106,6 +106,12 @@ void vmx_queue_exception(struct lhv_vcpu *vcpu, u8 vector, bool has_error,
 	vmx->event.insn_len = 0;
 }
 
+/* CR2 is not in the VMCS: loaded by hand before each entry. */
+void vmx_set_cr2(struct lhv_vcpu *vcpu, u64 cr2)
+{
+	to_vmx(vcpu)->cr2 = cr2;
+}
+
 /* Before entry: deliver the pending event (SDM 27.6). */
 void vmx_inject_event(struct lhv_vmx_vcpu *vmx)
 {
