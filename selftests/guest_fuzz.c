@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * selftests/guest_fuzz.c - a hostile guest can only hurt itself.  Each VM
- * runs random bytes as code (real mode, with random registers, a random
- * interrupt vector table and random answers to its port and MMIO reads),
- * so it faults inside fault delivery, jumps into MMIO, switches modes,
- * and so on.  Every KVM_RUN must end in an ordinary way: an exit reason
+ * runs random bytes as code, with random registers and random answers to
+ * its port and MMIO reads: in real mode with a random interrupt vector
+ * table, and in 64-bit mode (the library's page tables, GDT and IDT,
+ * every other IDT made random) at CPL 0, where it can also write control
+ * registers, MSRs, its own page tables and descriptor tables.  So it
+ * faults inside fault delivery, jumps into MMIO, switches modes, and so
+ * on.  Every KVM_RUN must end in an ordinary way: an exit reason
  * a VMM handles, or EINTR when a timer signal cuts a loop short.  Then the
  * device must still run a well-behaved guest.  The lab fails the run on
  * any kernel warning this leaves in dmesg.
@@ -14,10 +17,15 @@
 #include <sys/time.h>
 
 #include "kvm_util.h"
+#include "processor.h"
 
 #define MEM_SIZE	(1024 * KiB)
 #define NR_VMS		150
 #define NR_RUNS		40
+
+#define LM_MEM_SIZE	(8 * MiB)
+#define LM_CODE_GPA	0x200000ULL	/* free in the library's layout */
+#define NR_LM_VMS	100
 
 static void on_alarm(int sig)
 {
@@ -42,21 +50,40 @@ static void fill_random(void *p, size_t len)
 		*b++ = rng();
 }
 
-/* One random guest; returns how many KVM_RUNs ended in each way. */
-static void run_one(u64 seed, unsigned int *exits)
+/* Where a guest was when KVM_RUN failed, for the log. */
+static void dump_vcpu(struct kvm_vcpu *vcpu, struct kvm_run *run)
 {
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
+	int err = errno;
 	struct kvm_regs regs;
-	struct itimerval it = { .it_value.tv_usec = 5000 };
-	int i;
+	struct kvm_sregs sregs;
 
-	rng_state = seed * 0x9e3779b97f4a7c15ULL + 1;
-	vm = vm_create_realmode(MEM_SIZE, &vcpu, 0x1000);
+	vcpu_regs_get(vcpu, &regs);
+	vcpu_sregs_get(vcpu, &sregs);
+	ktap_print("exit_reason %u, rip 0x%llx rsp 0x%llx rflags 0x%llx",
+		   run->exit_reason, (unsigned long long)regs.rip,
+		   (unsigned long long)regs.rsp,
+		   (unsigned long long)regs.rflags);
+	ktap_print("rax 0x%llx rcx 0x%llx rdx 0x%llx rsi 0x%llx rdi 0x%llx",
+		   (unsigned long long)regs.rax, (unsigned long long)regs.rcx,
+		   (unsigned long long)regs.rdx, (unsigned long long)regs.rsi,
+		   (unsigned long long)regs.rdi);
+	ktap_print("cr0 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx cs 0x%x",
+		   (unsigned long long)sregs.cr0, (unsigned long long)sregs.cr3,
+		   (unsigned long long)sregs.cr4, (unsigned long long)sregs.efer,
+		   sregs.cs.selector);
+	errno = err;
+}
+
+/* A real-mode guest of random code, IVT, stack and registers. */
+static struct kvm_vm *realmode_guest(struct kvm_vcpu **vcpu)
+{
+	struct kvm_vm *vm = vm_create_realmode(MEM_SIZE, vcpu, 0x1000);
+	struct kvm_regs regs;
+
 	/* The IVT, the code page and the stack area are all noise. */
 	fill_random(addr_gpa2hva(vm, 0), 0x3000);
 	fill_random(addr_gpa2hva(vm, 0xf000), 0x1000);
-	vcpu_regs_get(vcpu, &regs);
+	vcpu_regs_get(*vcpu, &regs);
 	regs.rax = rng();
 	regs.rbx = rng();
 	regs.rcx = rng() & 0xffff;
@@ -65,7 +92,57 @@ static void run_one(u64 seed, unsigned int *exits)
 	regs.rdi = rng() & 0xffff;
 	regs.rbp = rng();
 	regs.rflags = 0x2 | (rng() & 0xcd5);	/* arithmetic flags, DF */
-	vcpu_regs_set(vcpu, &regs);
+	vcpu_regs_set(*vcpu, &regs);
+	return vm;
+}
+
+/*
+ * A 64-bit guest at CPL 0: two pages of random code, random registers
+ * (the stack pointer stays usable), IF and TF at random; every other
+ * guest gets a random IDT too, so exceptions go wherever it points.
+ */
+static struct kvm_vm *longmode_guest(struct kvm_vcpu **vcpu, u64 seed)
+{
+	struct kvm_vm *vm = vm_create_longmode(LM_MEM_SIZE, vcpu,
+					       (void *)LM_CODE_GPA, 0, 0);
+	struct kvm_regs regs;
+
+	fill_random(addr_gpa2hva(vm, LM_CODE_GPA), 2 * 4096);
+	if (seed & 1)
+		fill_random(addr_gpa2hva(vm, LM_IDT_GPA), 4096);
+	vcpu_regs_get(*vcpu, &regs);
+	regs.rax = rng();
+	regs.rbx = rng();
+	regs.rcx = rng();
+	regs.rdx = rng();
+	regs.rsi = rng();
+	regs.rdi = rng();
+	regs.rbp = rng();
+	regs.r8 = rng();
+	regs.r9 = rng();
+	regs.r10 = rng();
+	regs.r11 = rng();
+	regs.r12 = rng();
+	regs.r13 = rng();
+	regs.r14 = rng();
+	regs.r15 = rng();
+	regs.rsp -= rng() & 0xff8;
+	/* arithmetic flags, DF, IF, TF */
+	regs.rflags = 0x2 | (rng() & 0xfd5);
+	vcpu_regs_set(*vcpu, &regs);
+	return vm;
+}
+
+/* One random guest; counts how the KVM_RUNs ended in @exits. */
+static void run_one(u64 seed, bool longmode, unsigned int *exits)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct itimerval it = { .it_value.tv_usec = 5000 };
+	int i;
+
+	rng_state = seed * 0x9e3779b97f4a7c15ULL + 1 + longmode;
+	vm = longmode ? longmode_guest(&vcpu, seed) : realmode_guest(&vcpu);
 
 	for (i = 0; i < NR_RUNS; i++) {
 		struct kvm_run *run = vcpu->run;
@@ -73,6 +150,8 @@ static void run_one(u64 seed, unsigned int *exits)
 
 		TEST_ASSERT_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
 		r = __vcpu_run(vcpu);
+		if (r && errno != EINTR)
+			dump_vcpu(vcpu, run);
 		TEST_ASSERT(r == 0 || errno == EINTR,
 			    "seed %llu run %d: KVM_RUN %d errno %s",
 			    (unsigned long long)seed, i, r,
@@ -112,7 +191,7 @@ static void run_one(u64 seed, unsigned int *exits)
 	vm_free(vm);
 }
 
-static void random_guests(void)
+static void random_guests_mode(bool longmode, u64 nr)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
 	unsigned int exits[64] = { 0 };
@@ -120,11 +199,21 @@ static void random_guests(void)
 	int i;
 
 	TEST_ASSERT_EQ(sigaction(SIGALRM, &sa, NULL), 0);
-	for (seed = 1; seed <= NR_VMS; seed++)
-		run_one(seed, exits);
+	for (seed = 1; seed <= nr; seed++)
+		run_one(seed, longmode, exits);
 	for (i = 0; i < 64; i++)
 		if (exits[i])
 			ktap_print("%-16s %u", exit_reason_str(i), exits[i]);
+}
+
+static void random_guests(void)
+{
+	random_guests_mode(false, NR_VMS);
+}
+
+static void random_longmode_guests(void)
+{
+	random_guests_mode(true, NR_LM_VMS);
 }
 
 /* After all that, an ordinary guest still runs as it should. */
@@ -145,6 +234,7 @@ static void device_still_works(void)
 
 static const struct test_case tests[] = {
 	TEST_CASE_T(random_guests, 100),
+	TEST_CASE_T(random_longmode_guests, 100),
 	TEST_CASE(device_still_works),
 };
 
