@@ -695,7 +695,6 @@ static void vmx_vcpu_load(struct lhv_vcpu *vcpu, int cpu)
 {
 	unsigned long flags;
 
-	to_vmx(vcpu)->debugctl_run = 0;
 	if (vmx_vmcs_acquire(to_vmx(vcpu), &flags))
 		local_irq_restore(flags);
 }
@@ -778,10 +777,7 @@ static void vmx_switch_to_guest(struct lhv_vmx_vcpu *vmx,
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
 	savesegment(gs, h->gs);
-	if (vmx->debugctl_run != vmx->vcpu.stats.runs + 1) {
-		vmx->host_debugctl = get_debugctlmsr();
-		vmx->debugctl_run = vmx->vcpu.stats.runs + 1;
-	}
+	vmx->host_debugctl = get_debugctlmsr();
 	if (!vmx->syscall_msrs_loaded && (vmx->syscall_msrs || h->gs))
 		rdmsrl(MSR_KERNEL_GS_BASE, vmx->host_kernel_gs_base);
 	if (vmx->syscall_msrs && !vmx->syscall_msrs_loaded) {

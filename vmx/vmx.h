@@ -68,12 +68,10 @@ struct lhv_vmx_vcpu {
 	u64 host_cr3, host_cr4, host_fs_base;
 	/*
 	 * Host IA32_DEBUGCTL (perf LBR, ptrace BTF, bus-lock detection),
-	 * which every exit clears: read once per KVM_RUN and after
-	 * vcpu_load, not on every entry.  debugctl_run is the KVM_RUN
-	 * count it was read in, plus one (0: read it again).
+	 * which every exit clears: read before every entry with interrupts
+	 * off, since perf may change it from an IPI between two entries.
 	 */
 	unsigned long host_debugctl;
-	u64 debugctl_run;
 	u32 proc_ctls;			/* primary controls in the VMCS */
 
 	/* Guest state that lives outside the VMCS, or is cached from it. */
