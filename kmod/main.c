@@ -118,24 +118,47 @@ static void lhv_emergency_disable(void)
  * twice.  kvm-intel takes it while it is loaded (kvm-amd too, in newer
  * kernels; 6.1 turns SVM off on a crash by itself), and KVM's callback
  * turns VMX off whoever turned it on (CR4.VMXE): lhv leaves the slot to
- * it.  At load, KVM's kvm.ko being
- * there stands for its vendor module (which exports nothing to look
- * for); afterwards a module notifier hands the slot over when kvm-intel
- * or kvm-amd comes (before its init runs) and takes it back when it has
- * gone (after its exit ran).
+ * it.  lhv holds the slot while it is loaded and no KVM vendor module is:
+ * one is found at load by its /sys/module entry (our own module kobject's
+ * kset is /sys/module), and a module notifier follows it coming (before
+ * its init runs) and going (after its exit ran).
  */
 static DEFINE_MUTEX(lhv_emergency_lock);
-static bool lhv_emergency_registered;
+static bool lhv_emergency_registered;	/* our callback is in the slot */
+static bool lhv_emergency_wanted;	/* lhv is loaded */
+static bool lhv_kvm_vendor;		/* kvm_intel/kvm_amd is (coming) in */
 
-static void lhv_emergency_set(bool on)
+static bool lhv_is_kvm_vendor(const char *name)
 {
-	mutex_lock(&lhv_emergency_lock);
-	if (on && !lhv_emergency_registered)
+	return !strcmp(name, "kvm_intel") || !strcmp(name, "kvm_amd");
+}
+
+static bool lhv_kvm_vendor_loaded(void)
+{
+	static const char *const names[] = { "kvm_intel", "kvm_amd" };
+	struct kobject *kobj;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		kobj = kset_find_obj(THIS_MODULE->mkobj.kobj.kset, names[i]);
+		if (kobj) {
+			kobject_put(kobj);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Take or leave the slot as things now stand; lhv_emergency_lock held. */
+static void lhv_emergency_update(void)
+{
+	bool want = lhv_emergency_wanted && !lhv_kvm_vendor;
+
+	if (want && !lhv_emergency_registered)
 		cpu_emergency_register_virt_callback(lhv_emergency_disable);
-	else if (!on && lhv_emergency_registered)
+	else if (!want && lhv_emergency_registered)
 		cpu_emergency_unregister_virt_callback(lhv_emergency_disable);
-	lhv_emergency_registered = on;
-	mutex_unlock(&lhv_emergency_lock);
+	lhv_emergency_registered = want;
 }
 
 static int lhv_module_event(struct notifier_block *nb, unsigned long state,
@@ -143,12 +166,13 @@ static int lhv_module_event(struct notifier_block *nb, unsigned long state,
 {
 	struct module *mod = data;
 
-	if (strcmp(mod->name, "kvm_intel") && strcmp(mod->name, "kvm_amd"))
+	if (!lhv_is_kvm_vendor(mod->name) ||
+	    (state != MODULE_STATE_COMING && state != MODULE_STATE_GOING))
 		return NOTIFY_DONE;
-	if (state == MODULE_STATE_COMING)
-		lhv_emergency_set(false);
-	else if (state == MODULE_STATE_GOING)
-		lhv_emergency_set(true);
+	mutex_lock(&lhv_emergency_lock);
+	lhv_kvm_vendor = state == MODULE_STATE_COMING;
+	lhv_emergency_update();
+	mutex_unlock(&lhv_emergency_lock);
 	return NOTIFY_DONE;
 }
 
@@ -156,21 +180,28 @@ static struct notifier_block lhv_module_nb = {
 	.notifier_call = lhv_module_event,
 };
 
+/*
+ * The notifier first (not under our lock: it takes the chain's), so that
+ * a vendor module coming meanwhile is seen one way or the other.
+ */
 static void lhv_emergency_register(void)
 {
-	void *kvm = __symbol_get("kvm_rebooting");
-
-	if (kvm)
-		__symbol_put("kvm_rebooting");
-	else
-		lhv_emergency_set(true);
 	register_module_notifier(&lhv_module_nb);
+	mutex_lock(&lhv_emergency_lock);
+	lhv_kvm_vendor |= lhv_kvm_vendor_loaded();
+	lhv_emergency_wanted = true;
+	lhv_emergency_update();
+	mutex_unlock(&lhv_emergency_lock);
 }
 
 static void lhv_emergency_unregister(void)
 {
 	unregister_module_notifier(&lhv_module_nb);
-	lhv_emergency_set(false);
+	mutex_lock(&lhv_emergency_lock);
+	lhv_emergency_wanted = false;
+	lhv_kvm_vendor = false;
+	lhv_emergency_update();
+	mutex_unlock(&lhv_emergency_lock);
 }
 
 static long lhv_dev_ioctl(struct file *filp, unsigned int ioctl,
@@ -250,17 +281,18 @@ static int __init lhv_init(void)
 	r = lhv_ops->hardware_setup();
 	if (r)
 		return r;
+	/* Before any CPU turns VMX/SVM on: a crash then finds it off. */
+	lhv_emergency_register();
 
 	r = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "lhv:online",
 			      lhv_cpu_online, lhv_cpu_offline);
 	if (r < 0) {
 		/* -EBUSY: another hypervisor owns the hardware. */
-		goto err_unsetup;
+		goto err_emergency;
 	}
 	lhv_cpuhp_state = r;
 	register_syscore_ops(&lhv_syscore_ops);
 	register_reboot_notifier(&lhv_reboot_nb);
-	lhv_emergency_register();
 
 	/* KVM_RUN registers a preempt notifier (kmod/run.c). */
 	preempt_notifier_inc();
@@ -273,11 +305,11 @@ static int __init lhv_init(void)
 
 err_notifier_dec:
 	preempt_notifier_dec();
-	lhv_emergency_unregister();
 	unregister_reboot_notifier(&lhv_reboot_nb);
 	unregister_syscore_ops(&lhv_syscore_ops);
 	cpuhp_remove_state(lhv_cpuhp_state);
-err_unsetup:
+err_emergency:
+	lhv_emergency_unregister();
 	lhv_ops->hardware_unsetup();
 	return r;
 }
@@ -286,10 +318,11 @@ static void __exit lhv_exit(void)
 {
 	misc_deregister(&lhv_misc);
 	preempt_notifier_dec();
-	lhv_emergency_unregister();
 	unregister_reboot_notifier(&lhv_reboot_nb);
 	unregister_syscore_ops(&lhv_syscore_ops);
 	cpuhp_remove_state(lhv_cpuhp_state);
+	/* After every CPU turned VMX/SVM off. */
+	lhv_emergency_unregister();
 	lhv_ops->hardware_unsetup();
 	pr_info("lhv: unloaded\n");
 }
