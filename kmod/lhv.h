@@ -80,6 +80,7 @@ struct lhv_vcpu;
 struct lhv_mmio {
 	bool active;			/* emulation in progress */
 	bool pending;			/* KVM_EXIT_MMIO awaits completion */
+	u32 pf_user;			/* LHV_PF_USER at CPL 3, else 0 */
 	u8 nbytes;
 	u8 bytes[15];
 	struct lhv_insn insn;

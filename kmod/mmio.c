@@ -166,8 +166,8 @@ static int lhv_mmio_step(struct lhv_vcpu *vcpu)
 			return lhv_mmio_internal_error(vcpu);
 
 		a = &ctx->acc[ctx->nr_done];
-		r = lhv_mmio_translate(vcpu, a->gva,
-				       a->write ? LHV_PF_WRITE : 0, &gpa);
+		r = lhv_mmio_translate(vcpu, a->gva, m->pf_user |
+				       (a->write ? LHV_PF_WRITE : 0), &gpa);
 		if (r == 1) {
 			m->active = false;
 			return 1;
@@ -226,8 +226,23 @@ int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa)
 	int i, r, n;
 	u32 err;
 
+	/*
+	 * The access faulted while the CPU delivered an event (its IDT, GDT
+	 * or stack is MMIO): there is no instruction at RIP to emulate.
+	 */
+	if (lhv_ops->event_injected(vcpu)) {
+		struct kvm_run *run = vcpu->run;
+
+		run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+		run->internal.suberror = KVM_INTERNAL_ERROR_DELIVERY_EV;
+		run->internal.ndata = 1;
+		run->internal.data[0] = gpa;
+		return 0;
+	}
 	lhv_ops->get_sregs(vcpu, &sr);
 	lhv_gpt_env_from(&m->env, vcpu, &sr);
+	/* The operands the CPU has not checked yet, at the guest's CPL. */
+	m->pf_user = (sr.cr0 & X86_CR0_PE) && sr.ss.dpl == 3 ? LHV_PF_USER : 0;
 	m->active = true;
 	m->nbytes = 0;
 	mode = lhv_cpu_mode(&sr, vcpu->regs[LHV_RFLAGS]);
@@ -242,7 +257,8 @@ int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa)
 		n = min_t(int, sizeof(m->bytes) - m->nbytes,
 			  PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
 		/* Not lhv_mmio_translate: bytes past the instruction may fault. */
-		if (lhv_gpt_walk(&m->env, addr, LHV_PF_FETCH, &ipa, &err) ||
+		if (lhv_gpt_walk(&m->env, addr, LHV_PF_FETCH | m->pf_user, &ipa,
+				 &err) ||
 		    lhv_guest_phys_rw(vcpu, ipa, m->bytes + m->nbytes, n,
 				      false))
 			break;

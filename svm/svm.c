@@ -501,6 +501,13 @@ static void svm_get_sregs(struct lhv_vcpu *vcpu, struct kvm_sregs *sr)
 	svm_seg_to_kvm(&s->fs, &sr->fs);
 	svm_seg_to_kvm(&s->gs, &sr->gs);
 	svm_seg_to_kvm(&s->ss, &sr->ss);
+	/*
+	 * The VMCB's CPL field is the CPL (APM 15.5.1); SS's attributes can
+	 * disagree (SYSRET leaves them as they were).  KVM reports it as
+	 * SS.DPL, and the core reads the CPL there.
+	 */
+	if (s->cr0 & X86_CR0_PE)
+		sr->ss.dpl = s->cpl;
 	svm_seg_to_kvm(&s->tr, &sr->tr);
 	svm_seg_to_kvm(&s->ldtr, &sr->ldt);
 	/* TR is always usable (SDM 26.3.1.2); its busy type is kept. */
