@@ -294,9 +294,11 @@ static int vmx_hardware_setup(void)
 {
 	int cpu;
 
+	if (vmx_l1d_setup())
+		return -ENOMEM;
 	vmx_msr_bitmap = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!vmx_msr_bitmap)
-		return -ENOMEM;
+		goto err_l1d;
 	vmx_msr_bitmap_init(vmx_msr_bitmap);
 
 	for_each_possible_cpu(cpu) {
@@ -315,6 +317,8 @@ static int vmx_hardware_setup(void)
 err_free:
 	vmx_free_cpu_pages();
 	free_page((unsigned long)vmx_msr_bitmap);
+err_l1d:
+	vmx_l1d_unsetup();
 	return -ENOMEM;
 }
 
@@ -322,6 +326,7 @@ static void vmx_hardware_unsetup(void)
 {
 	vmx_free_cpu_pages();
 	free_page((unsigned long)vmx_msr_bitmap);
+	vmx_l1d_unsetup();
 }
 
 static bool vmx_fixed_ok(u64 val, u64 fixed0, u64 fixed1)
@@ -695,6 +700,7 @@ static void vmx_vcpu_load(struct lhv_vcpu *vcpu, int cpu)
 {
 	unsigned long flags;
 
+	to_vmx(vcpu)->l1d_flush = true;
 	if (vmx_vmcs_acquire(to_vmx(vcpu), &flags))
 		local_irq_restore(flags);
 }
@@ -877,6 +883,7 @@ static int vmx_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 	vmx_inject_event(vmx);
 
 	vmx_switch_to_guest(vmx, &h);
+	vmx_l1d_flush(vmx);
 	r = lhv_vmx_enter(vcpu->regs, vmx->launched);
 	vmx_switch_to_host(vmx, &h);
 

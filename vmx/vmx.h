@@ -72,6 +72,9 @@ struct lhv_vmx_vcpu {
 	 * off, since perf may change it from an IPI between two entries.
 	 */
 	unsigned long host_debugctl;
+	/* L1TF (vmx_l1d.c): flush the L1D before the next entry. */
+	bool l1d_flush;
+	u64 l1d_run;			/* the KVM_RUN that last entered */
 	u32 proc_ctls;			/* primary controls in the VMCS */
 
 	/* Guest state that lives outside the VMCS, or is cached from it. */
@@ -149,5 +152,10 @@ int vmx_set_debugregs(struct lhv_vcpu *vcpu, const struct kvm_debugregs *d);
 /* vmx_entry.S: 0 after a VM exit, 1 on VMfail, 2 if VMX faulted. */
 int lhv_vmx_enter(u64 *regs, bool launched);
 extern const char lhv_vmx_exit[];
+
+/* vmx_l1d.c: the L1TF mitigation. */
+int vmx_l1d_setup(void);
+void vmx_l1d_unsetup(void);
+void vmx_l1d_flush(struct lhv_vmx_vcpu *vmx);
 
 #endif /* LHV_VMX_H */

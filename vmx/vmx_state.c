@@ -692,6 +692,8 @@ void vmx_decode_exit(struct lhv_vmx_vcpu *vmx, u32 reason,
 		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
 		break;
 	case EXIT_EPT_VIOLATION:
+		/* Fault-in or MMIO emulation runs next: L1TF flush after. */
+		vmx->l1d_flush = true;
 		exit->reason = LHV_EXIT_NPF;
 		exit->info2 = vmcs_read(VMCS_GUEST_PHYS_ADDR);
 		exit->npf.gpa = exit->info2;
