@@ -269,5 +269,10 @@ if [[ $VMX = 1 ]]; then
 	table "$VDIR" "$JSON_VMX" \
 		"instructions per operation (Bochs VMX, Haswell; kernel $KVER)" \
 		"instructions (TSC ticks in Bochs: one per instruction)"
+	vuln=$(cat "$VDIR"/serial-*.log.txt | sed -n 's/^# vuln //p' |
+		awk '!seen[$0]++' | grep -v ': Not affected$' | sed 's/^/  /' ||
+		true)
+	[[ -z $vuln ]] ||
+		printf 'VMX lab host mitigations (the rest: Not affected):\n%s\n' "$vuln"
 	echo "bench: JSON in $JSON_VMX; lab logs in $VDIR"
 fi
