@@ -112,10 +112,11 @@ static int lhv_seg_prefix(u8 b)
 /*
  * INS/OUTS: the prefixes of the instruction at RIP give the address size
  * and, for OUTS, the segment (SDM vol. 2, 2.1.1): hardware without decode
- * assists reports neither.  Returns the linear address of the element.
+ * assists reports neither.  Returns the linear address of the element,
+ * and in *ss whether it goes through SS (an OUTS with an SS override).
  */
 static int lhv_string_io_addr(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
-			      bool in, u64 *lin, u64 *mask, int *regi)
+			      bool in, u64 *lin, u64 *mask, int *regi, bool *ss)
 {
 	bool lm = (sr->efer & EFER_LMA) && sr->cs.l;
 	bool def32 = lm || sr->cs.db;
@@ -156,6 +157,7 @@ static int lhv_string_io_addr(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
 	else
 		*mask = (def32 ^ addr_prefix) ? 0xffffffffULL : 0xffffULL;
 	*regi = in ? LHV_RDI : LHV_RSI;
+	*ss = seg == &sr->ss;
 	*lin = (vcpu->regs[*regi] & *mask) +
 	       ((lm && seg != &sr->fs && seg != &sr->gs) ? 0 : seg->base);
 	if (!lm)
@@ -165,14 +167,15 @@ static int lhv_string_io_addr(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
 
 /*
  * The memory operand of one INS/OUTS element, checked as the CPU would
- * before the access: in 64-bit mode a non-canonical address is #GP(0);
+ * before the access: in 64-bit mode a non-canonical address is #GP(0),
+ * #SS(0) through SS (@ss);
  * a fault in the guest's page tables is its #PF.  Returns 0 (guest RAM:
  * go on), 1 (an exception is queued: re-enter), or -EFAULT (it is not
  * RAM, MMIO say: lhv does not emulate string I/O to MMIO).
  */
 static int lhv_string_io_check(struct lhv_vcpu *vcpu,
 			       const struct kvm_sregs *sr, u64 lin, int len,
-			       bool write)
+			       bool write, bool ss)
 {
 	unsigned int bits = (sr->cr4 & X86_CR4_LA57) ? 57 : 48;
 	u32 access = write ? LHV_PF_WRITE : 0;
@@ -184,7 +187,7 @@ static int lhv_string_io_check(struct lhv_vcpu *vcpu,
 	    ((s64)(lin << (64 - bits)) >> (64 - bits) != lin ||
 	     (s64)((lin + len - 1) << (64 - bits)) >> (64 - bits) !=
 	     lin + len - 1)) {
-		lhv_ops->queue_exception(vcpu, 13, true, 0);
+		lhv_ops->queue_exception(vcpu, ss ? 12 : 13, true, 0);
 		return 1;
 	}
 	if (sr->ss.dpl == 3)
@@ -234,10 +237,11 @@ static int lhv_handle_io(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 		struct kvm_sregs sr;
 		u64 lin, mask;
 		int regi, r;
+		bool ss;
 
 		lhv_ops->get_sregs(vcpu, &sr);
 		if (lhv_string_io_addr(vcpu, &sr, exit->io.in, &lin, &mask,
-				       &regi))
+				       &regi, &ss))
 			return lhv_internal_error(vcpu,
 					KVM_INTERNAL_ERROR_EMULATION, exit);
 		if (exit->io.rep && !(vcpu->regs[LHV_RCX] & mask)) {
@@ -245,7 +249,7 @@ static int lhv_handle_io(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 			return LHV_RESUME;	/* REP with rCX = 0: nothing */
 		}
 		r = lhv_string_io_check(vcpu, &sr, lin, exit->io.size,
-					exit->io.in);
+					exit->io.in, ss);
 		if (r == 1)
 			return LHV_RESUME;
 		if (r)

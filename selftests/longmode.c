@@ -183,7 +183,7 @@ static void guest_assert_reported(void)
 /*
  * String I/O whose memory operand the guest cannot access: the exception
  * is delivered at the instruction, as on hardware (#PF with CR2 and the
- * error code; #GP(0) for a non-canonical address).  A hypervisor may do
+ * error code; #GP(0) for a non-canonical address, #SS(0) through SS).  A hypervisor may do
  * the port read of an INS before it finds that out (KVM does): such an
  * exit is answered and the guest goes on.
  */
@@ -207,6 +207,17 @@ static void guest_outs(u64 src)
 	asm volatile("lea 1f(%%rip), %%rax\n\t"
 		     "mov %%rax, strio_rip(%%rip)\n\t"
 		     "1: outsw"
+		     : "+S"(src) : "d"(STRIO_PORT) : "rax", "memory");
+	GUEST_SYNC(0);
+}
+
+/* The same through SS: a non-canonical stack reference is #SS(0). */
+static void guest_outs_ss(u64 src)
+{
+	asm volatile("lea 1f(%%rip), %%rax\n\t"
+		     "mov %%rax, strio_rip(%%rip)\n\t"
+		     "1: .byte 0x36\n\t"	/* SS override */
+		     "outsw"
 		     : "+S"(src) : "d"(STRIO_PORT) : "rax", "memory");
 	GUEST_SYNC(0);
 }
@@ -247,6 +258,7 @@ static void string_io_faults(void)
 	strio_fault(guest_outs, UNMAPPED_GVA + 0x456, 14, 0);
 	strio_fault(guest_ins, NONCANONICAL, 13, 0);
 	strio_fault(guest_outs, NONCANONICAL | 0x10, 13, 0);
+	strio_fault(guest_outs_ss, NONCANONICAL | 0x20, 12, 0);
 }
 
 static const struct test_case tests[] = {
