@@ -191,15 +191,25 @@ static void run_one(u64 seed, bool longmode, unsigned int *exits)
 	vm_free(vm);
 }
 
+/*
+ * Seeds 1..nr; for a longer hunt, LHV_FUZZ_VMS=N runs N guests of each
+ * kind from LHV_FUZZ_SEED (default 1) on.
+ */
 static void random_guests_mode(bool longmode, u64 nr)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
 	unsigned int exits[64] = { 0 };
-	u64 seed;
+	const char *env = getenv("LHV_FUZZ_VMS");
+	u64 seed, first = 1;
 	int i;
 
+	if (env)
+		nr = strtoull(env, NULL, 0);
+	env = getenv("LHV_FUZZ_SEED");
+	if (env)
+		first = strtoull(env, NULL, 0);
 	TEST_ASSERT_EQ(sigaction(SIGALRM, &sa, NULL), 0);
-	for (seed = 1; seed <= nr; seed++)
+	for (seed = first; seed < first + nr; seed++)
 		run_one(seed, longmode, exits);
 	for (i = 0; i < 64; i++)
 		if (exits[i])
