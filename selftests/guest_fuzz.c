@@ -209,8 +209,12 @@ static void random_guests_mode(bool longmode, u64 nr)
 	if (env)
 		first = strtoull(env, NULL, 0);
 	TEST_ASSERT_EQ(sigaction(SIGALRM, &sa, NULL), 0);
-	for (seed = first; seed < first + nr; seed++)
+	for (seed = first; seed < first + nr; seed++) {
 		run_one(seed, longmode, exits);
+		/* A sign of life for the lab's no-output watchdog. */
+		if ((seed - first) % 500 == 499)
+			ktap_print("%llu guests", (unsigned long long)(seed - first + 1));
+	}
 	for (i = 0; i < 64; i++)
 		if (exits[i])
 			ktap_print("%-16s %u", exit_reason_str(i), exits[i]);
