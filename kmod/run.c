@@ -506,6 +506,13 @@ static int lhv_enter_guest(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 	if (swap_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	r = lhv_ops->vcpu_run(vcpu, exit);
+	/*
+	 * VMSCAPE: the guest may have trained the branch predictors; an
+	 * IBPB before this CPU next runs user mode (the VMM included), set
+	 * before preemption could move us elsewhere.
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		this_cpu_write(x86_ibpb_exit_to_user, true);
 	if (swap_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, lhv_host_xcr0);
 	WRITE_ONCE(vcpu->mode, LHV_MODE_OUTSIDE);

@@ -66,6 +66,8 @@ SYM_FUNC_START(lhv_svm_enter)
 	mov	R_R15(%rdi), %r15
 	mov	R_RDI(%rdi), %rdi
 
+	/* No host data left in CPU buffers for the guest (TSA; ZF only). */
+	VM_CLEAR_CPU_BUFFERS
 	sti
 	vmrun	%rax
 	cli
@@ -92,10 +94,17 @@ SYM_FUNC_START(lhv_svm_enter)
 	vmsave	%rax
 	mov	(%rsp), %rax
 	vmload	%rax
-	stgi
 
-	/* No guest-trained return predictions survive (retbleed, RSB). */
+	/*
+	 * No guest-trained return predictions survive, before GIF lets an
+	 * NMI run: the RSB, then RET untraining (retbleed) and the IBPB
+	 * that SRSO's ibpb-vmexit mode asks for, each where the kernel
+	 * enabled it (no-ops otherwise).
+	 */
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
+	UNTRAIN_RET
+	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
+	stgi
 
 	/* Guest values must not linger in registers for speculation. */
 	xor	%ecx, %ecx

@@ -887,8 +887,6 @@ static int vmx_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 	r = lhv_vmx_enter(vcpu->regs, vmx->launched);
 	vmx_switch_to_host(vmx, &h);
 
-	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
-		this_cpu_write(x86_ibpb_exit_to_user, true);
 	if (r == 2)
 		return -EIO;	/* VMX went away under us */
 	if (r == 1) {
