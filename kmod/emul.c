@@ -647,13 +647,6 @@ static void addr_reg_write(struct emul *e, unsigned int reg, u64 val)
 	reg_write(e, reg, e->in->addr_bytes == 2 ? 2 : e->in->addr_bytes, val);
 }
 
-static bool canonical(u64 la, unsigned int va_bits)
-{
-	unsigned int shift = 64 - va_bits;
-
-	return ((u64)((s64)(la << shift) >> shift)) == la;
-}
-
 /*
  * Linear address of an access (SDM Vol. 3A 3.4 and Vol. 1 3.3.7).  In
  * 64-bit mode only FS and GS have a base, and the whole access must be
@@ -675,7 +668,8 @@ static int emul_linear(struct emul *e, unsigned int seg, u64 ea,
 	*la = ea;
 	if (seg == LHV_SEG_FS || seg == LHV_SEG_GS)
 		*la += ctx->seg_base[seg];
-	if (!canonical(*la, va_bits) || !canonical(*la + bytes - 1, va_bits))
+	if (!lhv_canonical(*la, va_bits) ||
+	    !lhv_canonical(*la + bytes - 1, va_bits))
 		return emul_fault(e, seg == LHV_SEG_SS ? VEC_SS : VEC_GP, true);
 	return 0;
 }

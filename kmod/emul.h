@@ -211,4 +211,12 @@ int lhv_emulate_mmio(const struct lhv_insn *insn, struct lhv_emul_ctx *ctx);
 int lhv_emul_mem_gva(const struct lhv_insn *insn, struct lhv_emul_ctx *ctx,
 		     u64 *gva);
 
+/* Is linear address @la canonical with @va_bits (48, or 57 with LA57)? */
+static inline bool lhv_canonical(u64 la, unsigned int va_bits)
+{
+	unsigned int shift = 64 - va_bits;
+
+	return ((u64)((s64)(la << shift) >> shift)) == la;
+}
+
 #endif /* LHV_EMUL_H */

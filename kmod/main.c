@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kmod/main.c - module init and exit, backend selection, per-CPU
- * enabling of VMX/SVM (CPU hotplug, suspend, reboot, crash), and the
+ * enabling of VMX/SVM (CPU hotplug, suspend, reboot, crash: the emergency
+ * callback, left to KVM while kvm-intel/kvm-amd is loaded), and the
  * /dev/lhv system ioctls (KVM_GET_API_VERSION, KVM_CHECK_EXTENSION,
  * KVM_CREATE_VM, KVM_GET_VCPU_MMAP_SIZE).
  */

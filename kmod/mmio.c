@@ -4,8 +4,11 @@
  * every memslot (or a write to a read-only slot) is emulated.  The
  * instruction is fetched through the guest's page tables (gpt.c), decoded
  * and carried out by emul.c; each access that is not RAM becomes a
- * KVM_EXIT_MMIO, completed on the next KVM_RUN.  What cannot be emulated
- * becomes KVM_EXIT_INTERNAL_ERROR with the instruction bytes.
+ * KVM_EXIT_MMIO, completed on the next KVM_RUN.  A fault in the guest's
+ * own page tables on an operand is its #PF; a fault that hit the delivery
+ * of an event (no instruction to emulate) and what cannot be emulated
+ * become KVM_EXIT_INTERNAL_ERROR.  Also: guest linear accesses for string
+ * I/O (lhv_guest_linear_check/_rw).
  */
 #include <linux/mm.h>
 #include <linux/uaccess.h>

@@ -184,9 +184,7 @@ static int lhv_string_io_check(struct lhv_vcpu *vcpu,
 	int r;
 
 	if ((sr->efer & EFER_LMA) && sr->cs.l &&
-	    ((s64)(lin << (64 - bits)) >> (64 - bits) != lin ||
-	     (s64)((lin + len - 1) << (64 - bits)) >> (64 - bits) !=
-	     lin + len - 1)) {
+	    (!lhv_canonical(lin, bits) || !lhv_canonical(lin + len - 1, bits))) {
 		lhv_ops->queue_exception(vcpu, ss ? 12 : 13, true, 0);
 		return 1;
 	}

@@ -5,7 +5,8 @@
  * and MXCSR loaded by the guest read back with KVM_GET_FPU and
  * KVM_GET_XSAVE (legacy region: MXCSR at 24, ST0 at 32, XMM0 at 160);
  * state put in with KVM_SET_XSAVE and KVM_SET_FPU stored by the guest;
- * KVM_GET/SET_XCRS (and refused XCR0 values); the host thread's own
+ * KVM_GET/SET_XCRS (and refused XCR0 values); the guest's own XSETBV
+ * (the value lands, RIP moves on, a bad value is #GP); the host thread's own
  * XMM registers, MXCSR and x87 stack unchanged across a KVM_RUN whose
  * guest overwrites all of them.
  */

@@ -5,6 +5,7 @@
  * holds the MSRs a Linux guest saves), KVM_SET_MSRS/KVM_GET_MSRS round
  * trips (and the count of MSRs processed when one is refused), guest
  * RDMSR of values the host set and host reads of values the guest wrote,
+ * both ends of a guest SWAPGS (GS base and KERNEL_GS_BASE),
  * #GP for unknown MSRs and bad values, and KVM_CAP_X86_USER_SPACE_MSR:
  * unknown MSRs exit as KVM_EXIT_X86_RDMSR/WRMSR, the host's data reaches
  * the guest, and error = 1 becomes a #GP.

@@ -4,8 +4,11 @@
  * per-CPU VMXON/VMXOFF, the life of each vCPU's VMCS (VMCLEAR/VMPTRLD as
  * it moves between host CPUs, controls, host state, EPT pointer, VPID)
  * and one trip into the guest with everything VMX does not switch by
- * itself switched by hand.  Guest register state, MSRs, event injection
- * and exit decoding live in vmx_state.c; the entry itself in vmx_entry.S.
+ * itself switched by hand (the guest's SYSCALL MSRs and KERNEL_GS_BASE
+ * stay loaded across exits handled in the kernel, until vcpu_put).
+ * Guest register state, MSRs and exit decoding live in vmx_state.c,
+ * events in vmx_events.c, the L1TF flush in vmx_l1d.c, the entry itself
+ * in vmx_entry.S.
  */
 #include <linux/kernel.h>
 #include <linux/idr.h>
