@@ -18,16 +18,25 @@ SHELL := /bin/bash
 SRC := $(CURDIR)
 BUILD := $(SRC)/build
 
-KDIR ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
+# Recursive (=) and filled in only when empty: "make check" installs the
+# headers (lab/deps.sh) after this file is first parsed, and the sub-make
+# it then runs inherits an empty KDIR from the environment; "?=" would keep
+# that empty value, so an empty KDIR or KVER is computed again here.
+KDIR_DEFAULT = $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then \
 		echo /lib/modules/$$(uname -r)/build; else \
 		ls -d /lib/modules/6.1.*-amd64/build 2>/dev/null | sort -V | \
 		tail -n 1; fi)
-KVER ?= $(shell basename $$(dirname $(KDIR)) 2>/dev/null)
+ifeq ($(strip $(KDIR)),)
+KDIR = $(KDIR_DEFAULT)
+endif
+ifeq ($(strip $(KVER)),)
+KVER = $(if $(strip $(KDIR)),$(notdir $(patsubst %/,%,$(dir $(KDIR)))))
+endif
 
 export SRC BUILD KDIR KVER
 
 .PHONY: all module userspace selftests unit check check-run demo bench fuzz \
-	lab-svm lab-vmx clean deps checkpatch \
+	lab-svm lab-vmx clean deps checkpatch check-fresh \
 	demo-run bench-tool
 
 all: module userspace selftests bench-tool
@@ -63,6 +72,11 @@ check:
 
 check-run:
 	@bash lab/check.sh
+
+# make check-fresh: the first "make check" on a machine with none of the
+# packages, in a minimal Debian 12 root (debootstrap, chroot); root only.
+check-fresh:
+	@bash lab/fresh.sh
 
 lab-svm: all
 	bash lab/svm.sh

@@ -9,7 +9,7 @@ set -euo pipefail
 PKGS=(
 	build-essential gcc make clang pkg-config bc flex bison libelf-dev
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 kmod xz-utils
-	libnl-3-dev libnl-genl-3-dev
+	libnl-3-dev libnl-genl-3-dev python3
 	qemu-system-x86 bochs bochsbios vgabios busybox-static cpio
 )
 
