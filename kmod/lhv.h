@@ -22,6 +22,8 @@
 #include <linux/lhv.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
+#include <asm/trapnr.h>
+#include <asm/debugreg.h>
 
 #include "mmu.h"
 #include "emul.h"
@@ -39,6 +41,20 @@ enum lhv_reg {
 	LHV_RIP, LHV_RFLAGS,
 	LHV_NR_REGS
 };
+
+/*
+ * Exceptions both backends intercept always.  #DB and #AC, because an
+ * exception whose delivery raises the same exception again loops inside
+ * the CPU with no VM exit and no interrupt window, and the host CPU hangs
+ * (CVE-2015-8104: a data breakpoint on the stack that #DB delivery
+ * writes; CVE-2015-5307: #AC delivery onto a misaligned stack at CPL 3).
+ * Intercepted, each one is a VM exit and the core hands it back to the
+ * guest (lhv_handle_exception): a guest that loops only loops itself,
+ * and the host still takes its interrupts between exits.  #MC, because a
+ * machine check in guest mode is the host's to handle.
+ */
+#define LHV_EXC_INTERCEPTED	(BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | \
+				 BIT(X86_TRAP_MC))
 
 /* Requests a vCPU acts on before its next entry (bits in vcpu->requests). */
 #define LHV_REQ_TLB_FLUSH	0
@@ -272,6 +288,7 @@ bool lhv_pat_valid(u64 pat);
 bool lhv_gpa_is_ram(struct lhv_vcpu *vcpu, u64 gpa, bool write);
 int lhv_guest_phys_rw(struct lhv_vcpu *vcpu, u64 gpa, void *buf, int len,
 		      bool write);
+void lhv_host_machine_check(void);
 
 /* kmod/mmio.c */
 int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa);

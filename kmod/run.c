@@ -414,6 +414,40 @@ static void lhv_complete_msr(struct lhv_vcpu *vcpu)
 	vcpu->regs[LHV_RIP] += vcpu->msr_insn_len;
 }
 
+/*
+ * An intercepted exception (LHV_EXC_INTERCEPTED) goes back to the guest,
+ * as the CPU would have delivered it; the backend already did what is
+ * vendor-specific (DR6, INT1).  An event whose delivery the exception
+ * interrupted is dropped as the CPU drops it for a benign exception (SDM
+ * 6.15, Table 6-5) when it is an exception; an external interrupt or an
+ * NMI is not lost but pending again, delivered after the exception.
+ */
+static int lhv_handle_exception(struct lhv_vcpu *vcpu,
+				const struct lhv_exit *exit)
+{
+	u8 vector = exit->exception.vector;
+	struct kvm_vcpu_events ev = {};
+
+	if (vector == X86_TRAP_MC)
+		return LHV_RESUME;	/* the host's, handled at the exit */
+	if (vector != X86_TRAP_DB && vector != X86_TRAP_AC)
+		return lhv_internal_error(vcpu,
+				KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+				exit);
+	if (lhv_ops->event_injected(vcpu)) {
+		lhv_ops->get_events(vcpu, &ev);
+		if (ev.interrupt.injected && !ev.interrupt.soft) {
+			vcpu->irq_pending = true;
+			vcpu->irq_vector = ev.interrupt.nr;
+		} else if (ev.nmi.injected) {
+			vcpu->nmi_pending = true;
+		}
+	}
+	/* #AC pushes an error code of 0; #DB none (SDM 6.15). */
+	lhv_ops->queue_exception(vcpu, vector, vector == X86_TRAP_AC, 0);
+	return LHV_RESUME;
+}
+
 static int lhv_handle_exit(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 {
 	struct kvm_run *run = vcpu->run;
@@ -448,6 +482,8 @@ static int lhv_handle_exit(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 		return LHV_RESUME;
 	case LHV_EXIT_XSETBV:
 		return lhv_handle_xsetbv(vcpu, exit);
+	case LHV_EXIT_EXCEPTION:
+		return lhv_handle_exception(vcpu, exit);
 	case LHV_EXIT_INTR_WINDOW:
 		vcpu->irq_window_on = false;
 		if (READ_ONCE(run->request_interrupt_window) &&

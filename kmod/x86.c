@@ -3,10 +3,13 @@
  * kmod/x86.c - architectural rules both backends apply the same way: the
  * CR4 bits a guest may set, the consistency of a KVM_SET_SREGS state
  * (control registers, EFER, long mode; SDM 2.5, 9.8.5, APM 14.6), PAT
- * values, and reading guest-physical memory through the memslots.
+ * values, reading guest-physical memory through the memslots, and
+ * handing a machine check taken in guest mode to the host.
  */
 #include <linux/uaccess.h>
+#include <asm/mce.h>
 #include <asm/processor.h>
+#include <asm/segment.h>
 
 #include "lhv.h"
 
@@ -104,4 +107,25 @@ int lhv_guest_phys_rw(struct lhv_vcpu *vcpu, u64 gpa, void *buf, int len,
 	if (write)
 		return copy_to_user((void __user *)hva, buf, len) ? -EFAULT : 0;
 	return copy_from_user(buf, (void __user *)hva, len) ? -EFAULT : 0;
+}
+
+/*
+ * A machine check that hit while a guest ran (an #MC exit, or one during
+ * VM entry) goes to the host's handler, with interrupts still off, as if
+ * it had hit the host.  The frame says user mode: what the handler may do
+ * to the interrupted context (kill it, for an unrecoverable error in its
+ * memory) is done to the VMM thread that ran the guest, never to the
+ * kernel.
+ */
+void lhv_host_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs frame = {
+		.cs = __USER_CS,
+		.ss = __USER_DS,
+		.flags = X86_EFLAGS_IF | X86_EFLAGS_FIXED,
+	};
+
+	do_machine_check(&frame);
+#endif
 }

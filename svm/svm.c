@@ -16,6 +16,7 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/io.h>
+#include <asm/trapnr.h>
 
 #include "svm.h"
 
@@ -238,6 +239,7 @@ static int svm_vcpu_create(struct lhv_vcpu *vcpu)
 
 	c = &svm->vmcb->control;
 	c->intercept_dr = SVM_DR_INTERCEPTS;
+	c->intercept_exc = LHV_EXC_INTERCEPTED;
 	c->intercept1 = SVM_I1_INTR | SVM_I1_NMI | SVM_I1_SMI | SVM_I1_CPUID |
 			SVM_I1_HLT | SVM_I1_INVLPGA | SVM_I1_IOIO |
 			SVM_I1_MSR | SVM_I1_SHUTDOWN;
@@ -392,6 +394,18 @@ static void svm_decode_exit(struct lhv_svm_vcpu *svm, struct lhv_exit *exit)
 	case SVM_EXIT_DR0_READ ... SVM_EXIT_DR15_WRITE:
 		svm_take_dr(svm);
 		exit->reason = LHV_EXIT_NONE;
+		break;
+	case SVM_EXIT_EXCP_BASE ... SVM_EXIT_EXCP_LAST:
+		/*
+		 * LHV_EXC_INTERCEPTED.  For #DB the CPU has written the
+		 * guest's DR6 in the VMCB already, as delivery would have;
+		 * an #MC went to the host's handler in svm_vcpu_run.  INT1
+		 * does not take the #DB intercept (APM 15.12): its #DB
+		 * is delivered by the CPU, and a #DB that delivery raises
+		 * is intercepted like any other.
+		 */
+		exit->reason = LHV_EXIT_EXCEPTION;
+		exit->exception.vector = code - SVM_EXIT_EXCP_BASE;
 		break;
 	case SVM_EXIT_INVALID:
 		exit->reason = LHV_EXIT_FAIL_ENTRY;

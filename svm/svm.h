@@ -143,6 +143,8 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 /* Exit codes (APM vol. 2, Appendix C) */
 #define SVM_EXIT_DR0_READ	0x020
 #define SVM_EXIT_DR15_WRITE	0x03f
+#define SVM_EXIT_EXCP_BASE	0x040	/* + the vector, to 0x05f */
+#define SVM_EXIT_EXCP_LAST	0x05f
 #define SVM_EXIT_INTR		0x060
 #define SVM_EXIT_NMI		0x061
 #define SVM_EXIT_SMI		0x062

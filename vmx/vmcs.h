@@ -263,6 +263,13 @@ enum vmx_seg { VMX_ES, VMX_CS, VMX_SS, VMX_DS, VMX_FS, VMX_GS, VMX_LDTR,
 #define INTR_TYPE_PRIV_SW_EXC		5
 #define INTR_TYPE_SW_EXC		6
 
+/*
+ * Exit qualification of a #DB exit (SDM Table 28-1): the DR6 bits the
+ * exception would have set (B0-B3, BD, BS) and RTM, active high here.
+ */
+#define VMX_DB_QUAL_DR6			(DR_TRAP_BITS | BIT(13) | DR_STEP)
+#define VMX_DB_QUAL_RTM			BIT(16)
+
 /* Guest interruptibility state (SDM 25.4.2, Table 25-3) */
 #define INTERRUPT_STI			BIT(0)
 #define INTERRUPT_MOV_SS		BIT(1)

@@ -30,6 +30,7 @@
 #include <asm/segment.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 
 #include "vmx.h"
 
@@ -603,7 +604,7 @@ static void vmx_init_vmcs(struct lhv_vmx_vcpu *vmx)
 	vmcs_write(VMCS_PROC_CTLS2, c->proc2);
 	vmcs_write(VMCS_EXIT_CTLS, c->exit);
 	vmcs_write(VMCS_ENTRY_CTLS, c->entry);
-	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+	vmcs_write(VMCS_EXCEPTION_BITMAP, LHV_EXC_INTERCEPTED);
 	vmcs_write(VMCS_PF_ERR_MASK, 0);
 	vmcs_write(VMCS_PF_ERR_MATCH, 0);
 	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
@@ -898,6 +899,18 @@ static int vmx_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 	}
 
 	reason = vmcs_read(VMCS_EXIT_REASON);
+	/*
+	 * A machine check during entry (SDM 27.8) or in the guest (an #MC
+	 * exit) is the host's: its handler runs now, interrupts still off,
+	 * as if the #MC had hit the host; the entry is simply tried again.
+	 */
+	if (unlikely(reason == (EXIT_REASON_ENTRY_FAIL |
+				EXIT_MCE_DURING_ENTRY))) {
+		lhv_host_machine_check();
+		exit->reason = LHV_EXIT_NONE;
+		exit->raw = EXIT_MCE_DURING_ENTRY;
+		return 0;
+	}
 	if (reason & EXIT_REASON_ENTRY_FAIL) {
 		/* SDM 27.8: nothing ran; the launch state is unchanged. */
 		exit->reason = LHV_EXIT_FAIL_ENTRY;
@@ -916,6 +929,9 @@ static int vmx_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 		if ((info & INTR_INFO_VALID) &&
 		    INTR_INFO_TYPE(info) == INTR_TYPE_NMI)
 			apic->send_IPI(smp_processor_id(), NMI_VECTOR);
+		else if ((info & INTR_INFO_VALID) &&
+			 INTR_INFO_VECTOR(info) == X86_TRAP_MC)
+			lhv_host_machine_check();
 	}
 	vmx_requeue_event(vmx);
 	vmx_decode_exit(vmx, reason, exit);

@@ -15,6 +15,7 @@
 #include <asm/debugreg.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/tlbflush.h>
 #include <asm/trapnr.h>
 
 #include "vmx.h"
@@ -24,16 +25,21 @@
 #define VMX_EFER_OK		(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
 
 /*
- * CR4 bits a guest may set.  All but OSXSAVE are the guest's outright
- * (clear in the guest/host mask); OSXSAVE is host-owned so that its
- * changes exit: the core loads the guest's XCR0 only while it is set.
+ * CR4 bits a guest may set.  All but OSXSAVE and MCE are the guest's
+ * outright (clear in the guest/host mask).  OSXSAVE is host-owned so that
+ * its changes exit: the core loads the guest's XCR0 only while it is set.
+ * MCE is host-owned because the hardware CR4 keeps the host's MCE bit
+ * whatever the guest's: a machine check taken in guest mode with CR4.MCE
+ * clear would shut the CPU down instead of reaching the host's handler
+ * through the #MC exit (SDM 15.10.4.1); the guest sees its own bit in the
+ * read shadow.
  */
 static u64 vmx_cr4_allowed(void)
 {
 	return lhv_cr4_allowed() & vmx_caps.cr4_fixed1;
 }
 
-#define VMX_CR4_TRAPPED		X86_CR4_OSXSAVE
+#define VMX_CR4_TRAPPED		(X86_CR4_OSXSAVE | X86_CR4_MCE)
 
 u64 vmx_cr4_guest_owned(void)
 {
@@ -69,7 +75,8 @@ static u64 vmx_read_cr0(void)
 static void vmx_write_cr4(struct lhv_vmx_vcpu *vmx, u64 cr4)
 {
 	vmx->cr4_shadow = cr4;
-	vmx->cr4_hw = cr4 | vmx_caps.cr4_fixed0;
+	vmx->cr4_hw = cr4 | vmx_caps.cr4_fixed0 |
+		      (cr4_read_shadow() & X86_CR4_MCE);
 	vmcs_write(VMCS_CR4_SHADOW, vmx->cr4_shadow);
 	vmcs_write(VMCS_GUEST_CR4, vmx->cr4_hw);
 }
@@ -640,6 +647,45 @@ static void vmx_decode_io(struct lhv_vmx_vcpu *vmx, u64 qual,
 }
 
 /* A VM exit (basic reasons: SDM Appendix C) as the core sees it. */
+/*
+ * An exception in the exception bitmap (VMX_EXC_INTERCEPTED) or an NMI.
+ * The NMI is the host's (vmx_vcpu_run raised it again), and so is a
+ * machine check (vmx_vcpu_run ran the host's handler); #DB and #AC go
+ * back to the guest through the core (LHV_EXIT_EXCEPTION).
+ *
+ * #DB (SDM 27.1, Table 28-1): the exit leaves DR6 alone and reports the
+ * bits the #DB would have set in the exit qualification: they are
+ * merged into the guest's DR6 here (B0-B3 replaced, BD and BS added, RTM
+ * active low), as delivery would have.  INT1 (ICEBP) exits before it
+ * executes, as a privileged software exception: RIP moves past it and
+ * the #DB is delivered as INT1's trap would be.  A single-step trap
+ * pending in an STI/MOV SS shadow must be in the pending debug
+ * exceptions field, or the next entry fails (SDM 27.3.1.5).
+ */
+static void vmx_decode_exception(struct lhv_vmx_vcpu *vmx, u32 info, u64 qual,
+				 struct lhv_exit *exit)
+{
+	u8 vector = INTR_INFO_VECTOR(info);
+
+	exit->reason = LHV_EXIT_NONE;
+	if (!(info & INTR_INFO_VALID) || INTR_INFO_TYPE(info) == INTR_TYPE_NMI)
+		return;
+	exit->reason = LHV_EXIT_EXCEPTION;
+	exit->exception.vector = vector;
+	if (vector != X86_TRAP_DB)
+		return;
+	if (INTR_INFO_TYPE(info) == INTR_TYPE_PRIV_SW_EXC) {
+		vmx_skip(vmx);
+		return;
+	}
+	vmx->dr6 = ((vmx->dr6 & ~DR_TRAP_BITS) | (qual & VMX_DB_QUAL_DR6) |
+		    DR6_RESERVED) & ~(qual & VMX_DB_QUAL_RTM);
+	if ((vmx->vcpu.regs[LHV_RFLAGS] & X86_EFLAGS_TF) &&
+	    (vmx->intr_state & (INTERRUPT_STI | INTERRUPT_MOV_SS)))
+		vmcs_write(VMCS_GUEST_PENDING_DBG,
+			   vmcs_read(VMCS_GUEST_PENDING_DBG) | DR_STEP);
+}
+
 void vmx_decode_exit(struct lhv_vmx_vcpu *vmx, u32 reason,
 		     struct lhv_exit *exit)
 {
@@ -650,10 +696,8 @@ void vmx_decode_exit(struct lhv_vmx_vcpu *vmx, u32 reason,
 	exit->info1 = qual;
 	switch (basic) {
 	case EXIT_EXCEPTION_NMI:
-		/* Only NMIs exit (the exception bitmap is empty). */
 		exit->info2 = vmcs_read(VMCS_EXIT_INTR_INFO);
-		exit->reason = INTR_INFO_TYPE(exit->info2) == INTR_TYPE_NMI ?
-			       LHV_EXIT_NONE : LHV_EXIT_UNKNOWN;
+		vmx_decode_exception(vmx, exit->info2, qual, exit);
 		break;
 	case EXIT_INTR_WINDOW:
 		vmx->irq_window = false;
