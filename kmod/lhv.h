@@ -280,6 +280,7 @@ int lhv_vcpu_run(struct lhv_vcpu *vcpu);
 void lhv_skip_insn(struct lhv_vcpu *vcpu, const struct lhv_exit *exit);
 void lhv_vcpu_preempt_init(struct lhv_vcpu *vcpu);
 void lhv_vcpu_hold_state(struct lhv_vcpu *vcpu);
+void lhv_vcpu_forget(struct lhv_vcpu *vcpu);
 
 /* kmod/x86.c */
 u64 lhv_cr4_allowed(void);

@@ -26,6 +26,20 @@ u64 lhv_host_xcr0 __ro_after_init;
 static DEFINE_PER_CPU(struct lhv_vcpu *, lhv_last_vcpu);
 
 /*
+ * A vCPU being freed is nobody's last vCPU any more: a new one allocated
+ * at the same address must still get its IBPB on every CPU this one ran
+ * on.  No vCPU of its VM runs it any more, so nothing races with the
+ * entry path's write but other vCPUs replacing it, which cmpxchg allows.
+ */
+void lhv_vcpu_forget(struct lhv_vcpu *vcpu)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		cmpxchg(per_cpu_ptr(&lhv_last_vcpu, cpu), vcpu, NULL);
+}
+
+/*
  * Preempt notifier, registered from the first time in a KVM_RUN that the
  * backend keeps guest state loaded in the CPU between entries
  * (lhv_vcpu_hold_state) to the end of that KVM_RUN: a task switch away

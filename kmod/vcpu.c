@@ -194,6 +194,7 @@ static void lhv_vcpu_destroy(struct lhv_vcpu *vcpu)
 	int i;
 
 	lhv_ops->vcpu_free(vcpu);
+	lhv_vcpu_forget(vcpu);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	for (i = 0; i < ARRAY_SIZE(vcpu->run_pages); i++)
 		if (vcpu->run_pages[i])

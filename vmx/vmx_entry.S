@@ -18,6 +18,9 @@
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/msr-index.h>
+#include <asm/percpu.h>
+#include <asm/segment.h>
 #include <asm/nospec-branch.h>
 #include <asm/unwind_hints.h>
 
@@ -127,6 +130,28 @@ SYM_INNER_LABEL(lhv_vmx_exit, SYM_L_GLOBAL)
 	 */
 	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
 			   X86_FEATURE_RSB_VMEXIT_LITE
+	mov	%eax, %ebx		/* the result; rbx is popped below */
+	/*
+	 * Legacy IBRS (the kernel's "ibrs" mode) restricts only predictions
+	 * made before a write of SPEC_CTRL.IBRS that follows the switch to
+	 * the more privileged mode: the host's value is written again after
+	 * every exit, though the guest cannot change it (Intel, "Indirect
+	 * Branch Restricted Speculation"), and LFENCE keeps what follows
+	 * from running before the write took effect.
+	 */
+	ALTERNATIVE "jmp .Lspec_ctrl_done", "", X86_FEATURE_KERNEL_IBRS
+	mov	$MSR_IA32_SPEC_CTRL, %ecx
+	mov	PER_CPU_VAR(x86_spec_ctrl_current), %eax
+	mov	PER_CPU_VAR(x86_spec_ctrl_current + 4), %edx
+	wrmsr
+	lfence
+.Lspec_ctrl_done:
+	/*
+	 * Branch history the guest left must not steer host indirect
+	 * branches (BHI): the kernel's clearing loop where it chose it.
+	 */
+	CLEAR_BRANCH_HISTORY_VMEXIT
+	mov	%ebx, %eax
 
 	/* Guest values must not linger in registers for speculation. */
 	xor	%ecx, %ecx
