@@ -266,6 +266,32 @@ static inline bool lhv_vcpu_check_request(struct lhv_vcpu *vcpu, int req)
 	return test_and_clear_bit(req, &vcpu->requests);
 }
 
+/*
+ * A guest that owns the debug registers has its DR0-3 in the CPU around
+ * each entry.  The host's breakpoints (perf, ptrace: live in DR7) go off
+ * first: with the host's DR7 enabled, the guest's addresses would fire in
+ * the host, between here and the entry and, on SVM, after #VMEXIT, which
+ * reloads the host's DR7 that VMRUN saved.  lhv_enter_guest() puts the
+ * host's registers back after the exit (hw_breakpoint_restore()).
+ */
+static inline void lhv_load_guest_dr(const u64 *db)
+{
+	if (hw_breakpoint_active())
+		set_debugreg(0UL, 7);
+	set_debugreg(db[0], 0);
+	set_debugreg(db[1], 1);
+	set_debugreg(db[2], 2);
+	set_debugreg(db[3], 3);
+}
+
+static inline void lhv_save_guest_dr(u64 *db)
+{
+	get_debugreg(db[0], 0);
+	get_debugreg(db[1], 1);
+	get_debugreg(db[2], 2);
+	get_debugreg(db[3], 3);
+}
+
 /* kmod/vm.c */
 int lhv_create_vm(unsigned long type);
 void lhv_vm_put(struct lhv_vm *vm);

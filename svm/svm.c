@@ -449,21 +449,17 @@ static int svm_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 	vmcb->save.rip = vcpu->regs[LHV_RIP];
 	vmcb->save.rflags = vcpu->regs[LHV_RFLAGS];
 
-	if (svm->guest_owns_dr) {
-		set_debugreg(svm->dr[0], 0);
-		set_debugreg(svm->dr[1], 1);
-		set_debugreg(svm->dr[2], 2);
-		set_debugreg(svm->dr[3], 3);
-	}
+	if (svm->guest_owns_dr)
+		lhv_load_guest_dr(svm->dr);
 
 	lhv_svm_enter(vcpu->regs, svm->vmcb_pa, page_to_phys(sc->host_vmcb));
+	/* A machine check in the guest is the host's (see lhv.h). */
+	if (unlikely(vmcb->control.exit_code ==
+		     SVM_EXIT_EXCP_BASE + X86_TRAP_MC))
+		lhv_host_machine_check();
 
-	if (svm->guest_owns_dr) {
-		get_debugreg(svm->dr[0], 0);
-		get_debugreg(svm->dr[1], 1);
-		get_debugreg(svm->dr[2], 2);
-		get_debugreg(svm->dr[3], 3);
-	}
+	if (svm->guest_owns_dr)
+		lhv_save_guest_dr(svm->dr);
 	vmcb->control.tlb_control = 0;
 	vcpu->regs[LHV_RAX] = vmcb->save.rax;
 	vcpu->regs[LHV_RSP] = vmcb->save.rsp;

@@ -802,10 +802,7 @@ static void vmx_switch_to_guest(struct lhv_vmx_vcpu *vmx,
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
 	if (vmx->guest_owns_dr) {
-		set_debugreg(vmx->dr[0], 0);
-		set_debugreg(vmx->dr[1], 1);
-		set_debugreg(vmx->dr[2], 2);
-		set_debugreg(vmx->dr[3], 3);
+		lhv_load_guest_dr(vmx->dr);
 		set_debugreg(vmx->dr6, 6);
 	}
 }
@@ -830,10 +827,7 @@ static void vmx_switch_to_host(struct lhv_vmx_vcpu *vmx,
 		update_debugctlmsr(vmx->host_debugctl);
 
 	if (vmx->guest_owns_dr) {
-		get_debugreg(vmx->dr[0], 0);
-		get_debugreg(vmx->dr[1], 1);
-		get_debugreg(vmx->dr[2], 2);
-		get_debugreg(vmx->dr[3], 3);
+		lhv_save_guest_dr(vmx->dr);
 		get_debugreg(vmx->dr6, 6);
 		set_debugreg(DR6_RESERVED, 6);
 	}
