@@ -30,25 +30,38 @@ static const struct lhv_arch_ops *const lhv_backends[] = {
 static DEFINE_PER_CPU(bool, lhv_cpu_enabled);
 static enum cpuhp_state lhv_cpuhp_state;
 
+/*
+ * The check that nobody else owns SVM/VMX on this CPU (EFER.SVME,
+ * CR4.VMXE) and the enable are one step with interrupts off: KVM enables
+ * from an IPI, which could otherwise land between the two, and lhv would
+ * then take (and on failure clear) state that KVM is using.  Disabling is
+ * done the same way.  Preemption is off in every caller.
+ */
 static int lhv_cpu_enable_this(void)
 {
-	int r;
+	unsigned long flags;
+	int r = 0;
 
-	if (__this_cpu_read(lhv_cpu_enabled))
-		return 0;
-	r = lhv_ops->cpu_enable();
-	if (r)
-		return r;
-	__this_cpu_write(lhv_cpu_enabled, true);
-	return 0;
+	local_irq_save(flags);
+	if (!__this_cpu_read(lhv_cpu_enabled)) {
+		r = lhv_ops->cpu_enable();
+		if (!r)
+			__this_cpu_write(lhv_cpu_enabled, true);
+	}
+	local_irq_restore(flags);
+	return r;
 }
 
 static void lhv_cpu_disable_this(void)
 {
-	if (!__this_cpu_read(lhv_cpu_enabled))
-		return;
-	lhv_ops->cpu_disable();
-	__this_cpu_write(lhv_cpu_enabled, false);
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (__this_cpu_read(lhv_cpu_enabled)) {
+		lhv_ops->cpu_disable();
+		__this_cpu_write(lhv_cpu_enabled, false);
+	}
+	local_irq_restore(flags);
 }
 
 static int lhv_cpu_online(unsigned int cpu)
