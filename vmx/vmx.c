@@ -16,12 +16,12 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
-#include <asm/apic.h>
 #include <asm/cpu_entry_area.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fsgsbase.h>
+#include <asm/io.h>
 #include <asm/mmu_context.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
@@ -916,13 +916,13 @@ static int vmx_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 	vmx->launched = true;
 	vmx_exit_guest_regs(vmx);
 
-	/* An NMI that exited the guest is the host's: raise it again. */
+	/* An NMI that exited the guest is the host's: its handler runs now. */
 	if (EXIT_REASON_BASIC(reason) == EXIT_EXCEPTION_NMI) {
 		u32 info = vmcs_read(VMCS_EXIT_INTR_INFO);
 
 		if ((info & INTR_INFO_VALID) &&
 		    INTR_INFO_TYPE(info) == INTR_TYPE_NMI)
-			apic->send_IPI(smp_processor_id(), NMI_VECTOR);
+			lhv_vmx_do_nmi();
 		else if ((info & INTR_INFO_VALID) &&
 			 INTR_INFO_VECTOR(info) == X86_TRAP_MC)
 			lhv_host_machine_check();

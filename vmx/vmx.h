@@ -151,6 +151,7 @@ int vmx_set_debugregs(struct lhv_vcpu *vcpu, const struct kvm_debugregs *d);
 
 /* vmx_entry.S: 0 after a VM exit, 1 on VMfail, 2 if VMX faulted. */
 int lhv_vmx_enter(u64 *regs, bool launched);
+void lhv_vmx_do_nmi(void);
 extern const char lhv_vmx_exit[];
 
 /* vmx_l1d.c: the L1TF mitigation. */

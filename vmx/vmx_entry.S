@@ -172,3 +172,26 @@ SYM_INNER_LABEL(lhv_vmx_exit, SYM_L_GLOBAL)
 	pop	%rbp
 	RET
 SYM_FUNC_END(lhv_vmx_enter)
+
+/*
+ * void lhv_vmx_do_nmi(void)
+ *
+ * Run the host's NMI handler now, for an NMI that caused a VM exit
+ * (interrupts off).  An exit caused by an NMI leaves NMIs blocked until
+ * the next IRET (SDM vol. 3, VM exits, "NMI blocking"): a self-NMI would
+ * wait for that IRET, which may come much later.  Instead the handler is entered as the CPU would enter it: an interrupt
+ * frame (SS, RSP, RFLAGS, CS, then RIP from the CALL) on a 16-byte
+ * aligned stack, and its IRET ends the NMI blocking and returns here.
+ */
+SYM_FUNC_START(lhv_vmx_do_nmi)
+	push	%rbp
+	mov	%rsp, %rbp
+	and	$-16, %rsp
+	push	$__KERNEL_DS
+	push	%rbp
+	pushf
+	push	$__KERNEL_CS
+	call	asm_exc_nmi_noist
+	leave
+	RET
+SYM_FUNC_END(lhv_vmx_do_nmi)
