@@ -102,7 +102,12 @@ void vmx_queue_exception(struct lhv_vcpu *vcpu, u8 vector, bool has_error,
 
 	vmx->event.info = vector | INTR_TYPE_HW_EXC << 8 | INTR_INFO_VALID |
 			  (has_error ? INTR_INFO_ERR_VALID : 0);
-	vmx->event.error = error_code;
+	/*
+	 * VM entry takes a 16-bit error code: bits 31:16 set would make it
+	 * fail as a VMfail (SDM 26.2.1.3), from a value userspace chose
+	 * (KVM_SET_VCPU_EVENTS).  The CPU pushes 16 bits anyway.
+	 */
+	vmx->event.error = (u16)error_code;
 	vmx->event.insn_len = 0;
 }
 
