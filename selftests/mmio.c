@@ -10,7 +10,9 @@
  * exit carrying the result), cmp/test (read only), xchg, bt/bts/btr/btc
  * (with register bit offsets outside the operand).  Flags are captured by
  * the guest and compared with the same instruction run natively on the
- * host.  Also: MMIO from real mode, and a KVM_MEM_READONLY slot.
+ * host.  Also: MMIO from real mode, a KVM_MEM_READONLY slot, and accesses
+ * that cross a page (RAM/MMIO on either side, scattered GPAs, a #PF on
+ * the second page), split into one exit per page as KVM does.
  */
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -694,6 +696,233 @@ static void readonly_slot(void)
 	munmap(hva, RO_SIZE);
 }
 
+/*
+ * --- accesses that cross a 4 KiB page: each page is translated on its
+ * own (SDM vol. 3 4.1.1: a linear address range that spans pages is
+ * checked page by page), and KVM's API gives one KVM_EXIT_MMIO per page
+ * fragment.  A 2 MiB region of the identity map is replaced by a page
+ * table that maps consecutive linear pages to scattered GPAs:
+ *
+ *   SPLIT_LIN + 0x0000  RAM  SPLIT_RAM0
+ *   SPLIT_LIN + 0x1000  MMIO SPLIT_MMIO_A
+ *   SPLIT_LIN + 0x2000  MMIO SPLIT_MMIO_B (below A: not contiguous)
+ *   SPLIT_LIN + 0x3000  MMIO SPLIT_MMIO_C
+ *   SPLIT_LIN + 0x4000  not present
+ *   SPLIT_LIN + 0x5000  MMIO SPLIT_MMIO_D
+ *   SPLIT_LIN + 0x6000  RAM  SPLIT_RAM1
+ *   SPLIT_LIN + 0x7000  MMIO SPLIT_MMIO_E
+ *   SPLIT_LIN + 0x8000  RAM  SPLIT_RAM1, read-only (CR0.WP is set)
+ * ---
+ */
+#define SPLIT_LIN	0xa0000000ULL
+#define SPLIT_PT	0x1000000ULL	/* in slot 0, above the image */
+#define SPLIT_RAM0	0x1001000ULL
+#define SPLIT_RAM1	0x1002000ULL
+#define SPLIT_MMIO_A	(MMIO_GPA + 0x15000)
+#define SPLIT_MMIO_B	(MMIO_GPA + 0x13000)
+#define SPLIT_MMIO_C	(MMIO_GPA + 0x19000)
+#define SPLIT_MMIO_D	(MMIO_GPA + 0x1b000)
+#define SPLIT_MMIO_E	(MMIO_GPA + 0x11000)
+#define PG_P		(1ULL << 0)
+#define PG_RW		(1ULL << 1)
+#define PG_A		(1ULL << 5)
+#define PG_D		(1ULL << 6)
+#define PG_FLAGS	(PG_P | PG_RW | PG_A | PG_D)
+
+static void split_map(struct kvm_vm *vm)
+{
+	u64 *pde = addr_gpa2hva(vm, LM_PD_GPA + 8 * (SPLIT_LIN >> 21));
+	u64 *pt = addr_gpa2hva(vm, SPLIT_PT);
+
+	memset(pt, 0, PAGE_SIZE);
+	pt[0] = SPLIT_RAM0 | PG_FLAGS;
+	pt[1] = SPLIT_MMIO_A | PG_FLAGS;
+	pt[2] = SPLIT_MMIO_B | PG_FLAGS;
+	pt[3] = SPLIT_MMIO_C | PG_FLAGS;
+	pt[5] = SPLIT_MMIO_D | PG_FLAGS;
+	pt[6] = SPLIT_RAM1 | PG_FLAGS;
+	pt[7] = SPLIT_MMIO_E | PG_FLAGS;
+	pt[8] = SPLIT_RAM1 | PG_P | PG_A;
+	*pde = SPLIT_PT | PG_P | PG_RW | PG_A;
+}
+
+static inline void split_st32(u64 la, u32 v)
+{
+	asm volatile("movl %0, (%1)" : : "r"(v), "r"(la) : "memory");
+}
+
+static inline void split_st64(u64 la, u64 v)
+{
+	asm volatile("movq %0, (%1)" : : "r"(v), "r"(la) : "memory");
+}
+
+/* A 32-bit load zero-extends: the ~0 in the upper half must go. */
+static inline u64 split_ld32(u64 la)
+{
+	u64 v = ~0ULL;
+
+	asm volatile("movl (%1), %k0" : "+r"(v) : "r"(la) : "memory");
+	return v;
+}
+
+static inline u64 split_ld64(u64 la)
+{
+	u64 v;
+
+	asm volatile("movq (%1), %0" : "=r"(v) : "r"(la) : "memory");
+	return v;
+}
+
+static void guest_split(void)
+{
+	/* (i) RAM -> MMIO */
+	split_st32(SPLIT_LIN + 0x1000 - 2, 0x44332211);
+	GUEST_SYNC(0);
+	split_st64(SPLIT_LIN + 0x1000 - 3, 0x8877665544332211);
+	GUEST_SYNC(0);
+	GUEST_SYNC(split_ld32(SPLIT_LIN + 0x1000 - 2));
+	GUEST_SYNC(split_ld64(SPLIT_LIN + 0x1000 - 5));
+	/* (ii) MMIO -> MMIO, two GPAs that are not adjacent */
+	split_st32(SPLIT_LIN + 0x2000 - 2, 0x44332211);
+	split_st64(SPLIT_LIN + 0x2000 - 5, 0x8877665544332211);
+	GUEST_SYNC(split_ld32(SPLIT_LIN + 0x2000 - 1));
+	GUEST_SYNC(split_ld64(SPLIT_LIN + 0x2000 - 6));
+	/* MMIO -> RAM */
+	split_st64(SPLIT_LIN + 0x6000 - 4, 0x8877665544332211);
+	GUEST_SYNC(0);
+	GUEST_SYNC(split_ld32(SPLIT_LIN + 0x6000 - 3));
+	/* MMIO -> read-only RAM: a read is fine */
+	GUEST_SYNC(split_ld64(SPLIT_LIN + 0x8000 - 2));
+}
+
+static void __expect_ram(struct kvm_vm *vm, u64 gpa, const u8 *want, int n,
+			 const char *file, int line)
+{
+	u8 got[8];
+
+	vm_read(vm, gpa, got, n);
+	if (memcmp(got, want, n))
+		__test_fail(file, line, "ram part", "gpa 0x%llx: %d bytes differ",
+			    (unsigned long long)gpa, n);
+}
+
+#define expect_ram(vm, gpa, ...)					\
+({									\
+	static const u8 __w[] = { __VA_ARGS__ };			\
+	__expect_ram(vm, gpa, __w, sizeof(__w), __FILE__, __LINE__);	\
+})
+
+static void split_page_crossing(void)
+{
+	static const u8 ram0[] = { 0x01, 0x02, 0x03, 0x04, 0x05 };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_longmode(0, &vcpu, guest_split, 0, 0);
+	u8 ff[8];
+
+	split_map(vm);
+	memset(ff, 0xff, sizeof(ff));
+	vm_write(vm, SPLIT_RAM0 + 0xff8, ff, 8);
+	vm_write(vm, SPLIT_RAM1, ff, 8);
+
+	ktap_print("RAM -> MMIO: the exit carries the MMIO part only");
+	expect_write(vcpu, SPLIT_MMIO_A, 2, 0x4433);
+	expect_sync(vcpu, 0, 0);
+	expect_ram(vm, SPLIT_RAM0 + 0xffc, 0xff, 0xff, 0x11, 0x22);
+	expect_write(vcpu, SPLIT_MMIO_A, 5, 0x8877665544);
+	expect_sync(vcpu, 0, 0);
+	expect_ram(vm, SPLIT_RAM0 + 0xffc, 0xff, 0x11, 0x22, 0x33);
+	vm_write(vm, SPLIT_RAM0 + 0xffb, ram0, sizeof(ram0));
+	expect_read(vcpu, SPLIT_MMIO_A, 2, 0xcdab);
+	expect_sync(vcpu, 0xcdab0504, 0);
+	expect_read(vcpu, SPLIT_MMIO_A, 3, 0x080706);
+	expect_sync(vcpu, 0x0807060504030201, 0);
+
+	ktap_print("MMIO -> MMIO: one exit per page, each at its own GPA");
+	expect_write(vcpu, SPLIT_MMIO_A + 0xffe, 2, 0x2211);
+	expect_write(vcpu, SPLIT_MMIO_B, 2, 0x4433);
+	expect_write(vcpu, SPLIT_MMIO_A + 0xffb, 5, 0x5544332211);
+	expect_write(vcpu, SPLIT_MMIO_B, 3, 0x887766);
+	expect_read(vcpu, SPLIT_MMIO_A + 0xfff, 1, 0x11);
+	expect_read(vcpu, SPLIT_MMIO_B, 3, 0x443322);
+	expect_sync(vcpu, 0x44332211, 0);
+	expect_read(vcpu, SPLIT_MMIO_A + 0xffa, 6, 0x060504030201);
+	expect_read(vcpu, SPLIT_MMIO_B, 2, 0x0807);
+	expect_sync(vcpu, 0x0807060504030201, 0);
+
+	ktap_print("MMIO -> RAM");
+	expect_write(vcpu, SPLIT_MMIO_D + 0xffc, 4, 0x44332211);
+	expect_sync(vcpu, 0, 0);
+	expect_ram(vm, SPLIT_RAM1, 0x55, 0x66, 0x77, 0x88, 0xff);
+	expect_read(vcpu, SPLIT_MMIO_D + 0xffd, 3, 0xc0b0a0);
+	expect_sync(vcpu, 0x55c0b0a0, 0);
+	expect_read(vcpu, SPLIT_MMIO_E + 0xffe, 2, 0x1234);
+	expect_sync(vcpu, 0xffff887766551234, 0);
+	vcpu_run_done(vcpu);
+	vm_free(vm);
+}
+
+/*
+ * (iii) MMIO -> a page that is not present, or read-only for a write:
+ * the guest's #PF, CR2 = the first byte of the second page, and nothing
+ * of the access happens (no exit at all, not even for the first page of
+ * a write).
+ */
+enum { SPLIT_ST32, SPLIT_ST64, SPLIT_LD32, SPLIT_LD64 };
+
+static noinline void guest_split_fault(u64 kind, u64 la)
+{
+	switch (kind) {
+	case SPLIT_ST32:
+		split_st32(la, 0x44332211);
+		break;
+	case SPLIT_ST64:
+		split_st64(la, 0x8877665544332211);
+		break;
+	case SPLIT_LD32:
+		GUEST_SYNC(split_ld32(la));
+		break;
+	default:
+		GUEST_SYNC(split_ld64(la));
+		break;
+	}
+	GUEST_SYNC(0);
+}
+
+static void split_fault_one(u64 kind, u64 la, u64 cr2, u32 error)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_longmode(0, &vcpu, guest_split_fault,
+					       kind, la);
+	struct kvm_sregs sregs;
+	struct ucall uc;
+
+	split_map(vm);
+	vcpu_run(vcpu);
+	if (vcpu->run->exit_reason == KVM_EXIT_MMIO)
+		vcpu_dump_exit(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, KVM_EXIT_IO);
+	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_EXCEPTION);
+	TEST_ASSERT_EQ(uc.args[0], 14);
+	TEST_ASSERT_EQ(uc.args[1], error);
+	vcpu_sregs_get(vcpu, &sregs);
+	TEST_ASSERT_EQ(sregs.cr2, cr2);
+	vm_free(vm);
+}
+
+static void split_fault_second_page(void)
+{
+	const u64 np = SPLIT_LIN + 0x4000, ro = SPLIT_LIN + 0x8000;
+
+	/* Not present: P = 0; W for the stores (SDM 4.7). */
+	split_fault_one(SPLIT_ST32, np - 2, np, 2);
+	split_fault_one(SPLIT_ST64, np - 4, np, 2);
+	split_fault_one(SPLIT_LD32, np - 1, np, 0);
+	split_fault_one(SPLIT_LD64, np - 7, np, 0);
+	/* A write to a read-only page: P and W. */
+	split_fault_one(SPLIT_ST32, ro - 1, ro, 3);
+	split_fault_one(SPLIT_ST64, ro - 6, ro, 3);
+}
+
 static const struct test_case tests[] = {
 	TEST_CASE(write_then_read),
 	TEST_CASE(mov_forms),
@@ -707,6 +936,8 @@ static const struct test_case tests[] = {
 	TEST_CASE(bt_family),
 	TEST_CASE(realmode),
 	TEST_CASE(readonly_slot),
+	TEST_CASE(split_page_crossing),
+	TEST_CASE(split_fault_second_page),
 };
 
 int main(void)
