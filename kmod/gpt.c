@@ -5,7 +5,8 @@
  * paging with large pages, permission checks (R/W, U/S, NX, WP, SMEP are
  * what a fault report needs).  Accessed/dirty bits are not written: the
  * walker only serves the emulator for accesses the hardware already
- * walked.  No kernel calls: the host unit tests build this file too.
+ * walked.  Also the per-page split of an access that crosses a page
+ * (lhv_gpt_walk_range).  No kernel calls: the host unit tests build this file too.
  */
 #include "gpt.h"
 
@@ -142,5 +143,39 @@ check:
 	if ((access & LHV_PF_FETCH) && !(access & LHV_PF_USER) && user &&
 	    (env->cr4 & CR4_SMEP))
 		return lhv_gpt_fault(env, access, LHV_PF_PRESENT, error_code);
+	return 0;
+}
+
+int lhv_gpt_walk_range(const struct lhv_gpt_env *env, u64 gva, int size,
+		       u32 access, bool la32, struct lhv_gpt_range *out,
+		       u32 *error_code)
+{
+	int off = 0, n, r;
+
+	out->nr = 0;
+	if (size < 1 || size > 4096)
+		return -1;
+	while (off < size) {
+		struct lhv_gpt_frag *f = &out->frag[out->nr];
+
+		n = 4096 - (int)(gva & 0xfff);
+		if (n > size - off)
+			n = size - off;
+		r = lhv_gpt_walk(env, gva, access, &f->gpa, error_code);
+		if (r == 1)
+			out->fault_gva = gva;
+		if (r) {
+			out->nr = 0;
+			return r;
+		}
+		f->gva = gva;
+		f->off = off;
+		f->len = n;
+		out->nr++;
+		off += n;
+		gva += n;
+		if (la32)
+			gva = (u32)gva;
+	}
 	return 0;
 }

@@ -102,6 +102,9 @@ struct lhv_mmio {
 	struct lhv_insn insn;
 	struct lhv_emul_ctx ctx;
 	struct lhv_gpt_env env;
+	/* The pages of ctx.acc[ctx.nr_done], and the one being done. */
+	struct lhv_gpt_range range;
+	u8 frag;
 };
 
 /*

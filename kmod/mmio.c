@@ -3,7 +3,9 @@
  * kmod/mmio.c - MMIO: a guest access to guest-physical memory outside
  * every memslot (or a write to a read-only slot) is emulated.  The
  * instruction is fetched through the guest's page tables (gpt.c), decoded
- * and carried out by emul.c; each access that is not RAM becomes a
+ * and carried out by emul.c; each access is translated page by page
+ * (one that crosses a page is split, every page checked before any part
+ * of it is done), and each page of it that is not RAM becomes its own
  * KVM_EXIT_MMIO, completed on the next KVM_RUN.  A fault in the guest's
  * own page tables on an operand is its #PF; a fault that hit the delivery
  * of an event (no instruction to emulate) and what cannot be emulated
@@ -111,21 +113,62 @@ static int lhv_mmio_internal_error(struct lhv_vcpu *vcpu)
 }
 
 /*
- * 0 and *gpa; 1 when the guest's page tables fault (the #PF is queued:
- * the instruction did not happen); a negative errno when they cannot be
- * read.  The hardware walked the faulting access a moment ago, but the
- * emulator also walks other operands (MOVS), and the guest may change its
- * tables under us.
+ * Translate every page of the access @a (lhv_gpt_walk_range): 0 and
+ * m->range; 1 when the guest's page tables fault on any of its pages (the
+ * #PF is queued and nothing of the access was done: no exit was issued
+ * for a first page before the second is known to be good); a negative
+ * errno when they cannot be read.  The hardware walked the faulting
+ * access a moment ago, but the emulator also walks other operands (MOVS),
+ * the second page of a split access was never walked if the first one
+ * exited, and the guest may change its tables under us.
  */
-static int lhv_mmio_translate(struct lhv_vcpu *vcpu, u64 gva, u32 access,
-			      u64 *gpa)
+static int lhv_mmio_translate(struct lhv_vcpu *vcpu,
+			      const struct lhv_emul_access *a)
 {
+	struct lhv_mmio *m = &vcpu->mmio;
+	u32 access = m->pf_user | (a->write ? LHV_PF_WRITE : 0);
 	u32 err;
-	int r = lhv_gpt_walk(&vcpu->mmio.env, gva, access, gpa, &err);
+	int r;
 
+	r = lhv_gpt_walk_range(&m->env, a->gva, a->size, access,
+			       m->insn.mode != LHV_CPU_LONG64, &m->range, &err);
 	if (r == 1)
-		lhv_queue_page_fault(vcpu, gva, err);
-	return r;
+		lhv_queue_page_fault(vcpu, m->range.fault_gva, err);
+	m->frag = 0;
+	return r < 0 ? -EFAULT : r;
+}
+
+/*
+ * Carry out the fragments of the current access from m->frag on, in
+ * order: a page in RAM directly, a page outside it as its own
+ * KVM_EXIT_MMIO (one per page, as KVM does: each at its own GPA, at most
+ * 8 bytes since an access is).  True when all are done; false with
+ * kvm_run filled for the exit.
+ */
+static bool lhv_mmio_do_frags(struct lhv_vcpu *vcpu)
+{
+	struct lhv_mmio *m = &vcpu->mmio;
+	struct lhv_emul_access *a = &m->ctx.acc[m->ctx.nr_done];
+	struct kvm_run *run = vcpu->run;
+
+	for (; m->frag < m->range.nr; m->frag++) {
+		const struct lhv_gpt_frag *f = &m->range.frag[m->frag];
+		u8 *data = (u8 *)&a->data + f->off;
+
+		/* RAM (a MOVS between RAM and MMIO, say): do it here. */
+		if (!lhv_guest_phys_rw(vcpu, f->gpa, data, f->len, a->write))
+			continue;
+		run->exit_reason = KVM_EXIT_MMIO;
+		run->mmio.phys_addr = f->gpa;
+		run->mmio.len = f->len;
+		run->mmio.is_write = a->write;
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		if (a->write)
+			memcpy(run->mmio.data, data, f->len);
+		m->pending = true;
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -136,12 +179,10 @@ static int lhv_mmio_step(struct lhv_vcpu *vcpu)
 {
 	struct lhv_mmio *m = &vcpu->mmio;
 	struct lhv_emul_ctx *ctx = &m->ctx;
-	struct kvm_run *run = vcpu->run;
 	int r, i;
 
 	for (;;) {
 		struct lhv_emul_access *a;
-		u64 gpa;
 
 		r = lhv_emulate_mmio(&m->insn, ctx);
 		if (r == LHV_EMUL_DONE) {
@@ -169,28 +210,18 @@ static int lhv_mmio_step(struct lhv_vcpu *vcpu)
 			return lhv_mmio_internal_error(vcpu);
 
 		a = &ctx->acc[ctx->nr_done];
-		r = lhv_mmio_translate(vcpu, a->gva, m->pf_user |
-				       (a->write ? LHV_PF_WRITE : 0), &gpa);
+		r = lhv_mmio_translate(vcpu, a);
 		if (r == 1) {
 			m->active = false;
 			return 1;
 		}
 		if (r)
 			return lhv_mmio_internal_error(vcpu);
-		/* RAM (a MOVS between RAM and MMIO, say): do it here. */
-		if (!lhv_guest_phys_rw(vcpu, gpa, &a->data, a->size, a->write)) {
-			ctx->nr_done++;
-			continue;
-		}
-		run->exit_reason = KVM_EXIT_MMIO;
-		run->mmio.phys_addr = gpa;
-		run->mmio.len = a->size;
-		run->mmio.is_write = a->write;
-		memset(run->mmio.data, 0, sizeof(run->mmio.data));
-		if (a->write)
-			memcpy(run->mmio.data, &a->data, a->size);
-		m->pending = true;
-		return 0;
+		if (!a->write)
+			a->data = 0;
+		if (!lhv_mmio_do_frags(vcpu))
+			return 0;
+		ctx->nr_done++;
 	}
 }
 
@@ -199,12 +230,15 @@ int lhv_mmio_complete(struct lhv_vcpu *vcpu)
 {
 	struct lhv_mmio *m = &vcpu->mmio;
 	struct lhv_emul_access *a = &m->ctx.acc[m->ctx.nr_done];
+	const struct lhv_gpt_frag *f = &m->range.frag[m->frag];
 
 	m->pending = false;
-	if (!a->write) {
-		a->data = 0;
-		memcpy(&a->data, vcpu->run->mmio.data, a->size);
-	}
+	if (!a->write)
+		memcpy((u8 *)&a->data + f->off, vcpu->run->mmio.data, f->len);
+	/* The next page of a split access, then the next access. */
+	m->frag++;
+	if (!lhv_mmio_do_frags(vcpu))
+		return 0;
 	m->ctx.nr_done++;
 	return lhv_mmio_step(vcpu);
 }

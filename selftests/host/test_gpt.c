@@ -6,7 +6,10 @@
  * every paging mode (none, 32-bit with and without PSE/PSE-36, PAE,
  * 4-level, 5-level), large pages, permission faults (U/S, R/W with CR0.WP,
  * XD with EFER.NXE, SMEP), not-present and reserved-bit faults with their
- * error codes (SDM 4.7), and read failures.
+ * error codes (SDM 4.7), and read failures.  Also lhv_gpt_walk_range, the
+ * per-page split of an access that crosses a page: each page its own walk
+ * and fault (CR2 = first byte in the faulting page), scattered GPAs, and
+ * the 4 GiB wrap outside 64-bit mode.
  * Output is KTAP (ktap.c); the exit status is non-zero on any failure.
  */
 #include <errno.h>
@@ -644,6 +647,113 @@ static void test_5level(void)
 	g.poison = ~0ull;
 }
 
+
+/* ---------------------------------------------------------------- */
+/* lhv_gpt_walk_range: accesses that cross a page                   */
+/* ---------------------------------------------------------------- */
+
+static bool frag_is(const struct lhv_gpt_range *rg, int i, u64 gva, u64 gpa,
+		    int off, int len)
+{
+	const struct lhv_gpt_frag *f = &rg->frag[i];
+
+	if (f->gva == gva && f->gpa == gpa && f->off == off && f->len == len)
+		return true;
+	ktap_diag("frag %d: gva %#" PRIx64 " gpa %#" PRIx64 " off %u len %u",
+		  i, f->gva, f->gpa, f->off, f->len);
+	return false;
+}
+
+static void test_range(void)
+{
+	const u64 base = 0x00007f1234560000ull;
+	const u64 pa = 0x0000000abc005000ull, pb = 0x0000000abc003000ull;
+	struct lhv_gpt_range rg;
+	struct lhv_gpt_env env;
+	u32 err;
+	u64 root;
+	int r;
+
+	reset();
+	/* base -> pa, base + 4K -> pb (below pa), base + 8K not present. */
+	root = build64(4, base, 1, pa | ALL, ALL);
+	*ent64(root, 4, base + PG, 1) = pb | ALL;
+	env = env64(root, 4);
+
+	r = lhv_gpt_walk_range(&env, base + 0x10, 8, READ, false, &rg, &err);
+	ktap_result(r == 0 && rg.nr == 1 && frag_is(&rg, 0, base + 0x10,
+						     pa + 0x10, 0, 8),
+		    "gpt range: inside one page: one fragment");
+	r = lhv_gpt_walk_range(&env, base + 0xff8, 8, EW, false, &rg, &err);
+	ktap_result(r == 0 && rg.nr == 1,
+		    "gpt range: ends at the page's last byte: one fragment");
+	r = lhv_gpt_walk_range(&env, base + 0xffd, 8, EW, false, &rg, &err);
+	ktap_result(r == 0 && rg.nr == 2 &&
+		    frag_is(&rg, 0, base + 0xffd, pa + 0xffd, 0, 3) &&
+		    frag_is(&rg, 1, base + PG, pb, 3, 5),
+		    "gpt range: crosses: second part at the next page's GPA");
+	r = lhv_gpt_walk_range(&env, base + 0x1fff, 2, EW, false, &rg, &err);
+	ktap_result(r == 1 && err == EW && rg.fault_gva == base + 2 * PG &&
+		    rg.nr == 0,
+		    "gpt range: second page not present: #PF, CR2 = its first byte");
+	r = lhv_gpt_walk_range(&env, base - 2, 4, READ, false, &rg, &err);
+	ktap_result(r == 1 && err == 0 && rg.fault_gva == base - 2,
+		    "gpt range: first page not present: CR2 = the access");
+
+	*ent64(root, 4, base + PG, 1) &= ~RW;
+	r = lhv_gpt_walk_range(&env, base + 0xffe, 4, READ, false, &rg, &err);
+	ktap_result(r == 0 && rg.nr == 2,
+		    "gpt range: read-only second page: a read passes");
+	r = lhv_gpt_walk_range(&env, base + 0xffe, 4, EW, false, &rg, &err);
+	ktap_result(r == 1 && err == (EP | EW) && rg.fault_gva == base + PG,
+		    "gpt range: read-only second page: a write faults there");
+	*ent64(root, 4, base + PG, 1) |= RW;
+	*ent64(root, 4, base + PG, 1) &= ~US;
+	r = lhv_gpt_walk_range(&env, base + 0xfff, 2, EU, false, &rg, &err);
+	ktap_result(r == 1 && err == (EP | EU) && rg.fault_gva == base + PG,
+		    "gpt range: supervisor second page: a user read faults");
+	*ent64(root, 4, base + PG, 1) |= US;
+
+	r = lhv_gpt_walk_range(&env, base + 0x800, 4096, READ, false, &rg,
+			       &err);
+	ktap_result(r == 0 && rg.nr == 2 &&
+		    frag_is(&rg, 0, base + 0x800, pa + 0x800, 0, 0x800) &&
+		    frag_is(&rg, 1, base + PG, pb, 0x800, 0x800),
+		    "gpt range: a page-sized access at mid-page: two halves");
+	r = lhv_gpt_walk_range(&env, base, 0, READ, false, &rg, &err);
+	ktap_result(r < 0, "gpt range: size 0 refused");
+	r = lhv_gpt_walk_range(&env, base, 4097, READ, false, &rg, &err);
+	ktap_result(r < 0, "gpt range: size over a page refused");
+
+	g.poison = (*ent64(root, 4, base, 2) & 0x000ffffffffff000ull) +
+		   idx64(base + PG, 1) * 8;
+	g.poison_err = -EIO;
+	r = lhv_gpt_walk_range(&env, base + 0xffc, 8, READ, false, &rg, &err);
+	ktap_result(r == -EIO && rg.nr == 0,
+		    "gpt range: second page's PTE unreadable: the errno");
+	g.poison = ~0ull;
+
+	/* Outside 64-bit mode the linear address wraps at 4 GiB. */
+	env = env_of(CR0_PE, 0, 0, 0);
+	r = lhv_gpt_walk_range(&env, 0xfffffffeull, 4, READ, true, &rg, &err);
+	ktap_result(r == 0 && rg.nr == 2 &&
+		    frag_is(&rg, 0, 0xfffffffeull, 0xfffffffeull, 0, 2) &&
+		    frag_is(&rg, 1, 0, 0, 2, 2),
+		    "gpt range: 32-bit linear address wraps to 0");
+	/* In 64-bit mode it does not: 4 GiB is the next page. */
+	reset();
+	root = build64(4, 0xfffff000ull, 1, pa | ALL, ALL);
+	*ent64(root, 4, 0x100000000ull, 3) = new_page() | ALL;
+	*ent64(root, 4, 0x100000000ull, 2) = new_page() | ALL;
+	*ent64(root, 4, 0x100000000ull, 1) = pb | ALL;
+	env = env64(root, 4);
+	r = lhv_gpt_walk_range(&env, 0xfffffffeull, 4, READ, false, &rg,
+			       &err);
+	ktap_result(r == 0 && rg.nr == 2 &&
+		    frag_is(&rg, 1, 0x100000000ull, pb, 2, 2),
+		    "gpt range: 64-bit: 4 GiB is the next page, no wrap");
+}
+
 int main(void)
 {
 	test_nopaging();
@@ -651,5 +761,6 @@ int main(void)
 	test_pae();
 	test_4level();
 	test_5level();
+	test_range();
 	return ktap_finish();
 }
