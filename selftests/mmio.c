@@ -812,6 +812,13 @@ static void __expect_ram(struct kvm_vm *vm, u64 gpa, const u8 *want, int n,
 	__expect_ram(vm, gpa, __w, sizeof(__w), __FILE__, __LINE__);	\
 })
 
+/*
+ * The RAM part is checked at the next sync only: an access that crosses
+ * a page is not atomic and may be done as several accesses (SDM vol. 3,
+ * "Guaranteed Atomic Operations"), and KVM does the RAM part before the
+ * first exit even when it is the second page, where lhv goes page by
+ * page.
+ */
 static void split_page_crossing(void)
 {
 	static const u8 ram0[] = { 0x01, 0x02, 0x03, 0x04, 0x05 };
