@@ -12,6 +12,8 @@
  */
 #include <stdlib.h>
 #include <unistd.h>
+#include <asm/prctl.h>
+#include <sys/syscall.h>
 
 #include "processor.h"
 
@@ -433,6 +435,58 @@ static void swapgs(void)
 	vm_free(vm);
 }
 
+/*
+ * A guest that never wrote KERNEL_GS_BASE or a SYSCALL MSR still has its
+ * own (issue 12, finding 4): its SWAPGS swaps with its KERNEL_GS_BASE
+ * (0 after reset), not the VMM thread's GS base, and the VMM's GS base is
+ * the same after KVM_RUN.
+ */
+#define VMM_GS		0x00007f1234560000ULL
+#define FRESH_GS	0x0000000000345000ULL
+
+static void guest_swapgs_fresh(void)
+{
+	asm volatile("swapgs" ::: "memory");
+	GUEST_SYNC(0);
+	asm volatile("swapgs" ::: "memory");
+	GUEST_SYNC(1);
+}
+
+static u64 vmm_gs_base(void)
+{
+	unsigned long v = 0;
+
+	TEST_ASSERT(syscall(SYS_arch_prctl, ARCH_GET_GS, &v) == 0,
+		    "arch_prctl(ARCH_GET_GS): %s", strerror(errno));
+	return v;
+}
+
+static void swapgs_fresh_vcpu(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = msr_vm(&vcpu, guest_swapgs_fresh);
+	struct kvm_sregs sregs;
+	struct ucall uc;
+
+	TEST_ASSERT(syscall(SYS_arch_prctl, ARCH_SET_GS, VMM_GS) == 0,
+		    "arch_prctl(ARCH_SET_GS): %s", strerror(errno));
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.gs.base = FRESH_GS;
+	vcpu_sregs_set(vcpu, &sregs);
+
+	vcpu_run_sync(vcpu, &uc);
+	TEST_ASSERT_EQ(uc.args[0], 0);
+	TEST_ASSERT_EQ(vmm_gs_base(), VMM_GS);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_GS_BASE), 0);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_KERNEL_GS_BASE), FRESH_GS);
+	vcpu_run_sync(vcpu, &uc);
+	TEST_ASSERT_EQ(uc.args[0], 1);
+	TEST_ASSERT_EQ(vmm_gs_base(), VMM_GS);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_GS_BASE), FRESH_GS);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_KERNEL_GS_BASE), 0);
+	vm_free(vm);
+}
+
 /* --- #GP for what no one handles --- */
 
 static void guest_gp(void)
@@ -555,6 +609,7 @@ static const struct test_case tests[] = {
 	TEST_CASE(host_refused),
 	TEST_CASE(guest_sees_host),
 	TEST_CASE(swapgs),
+	TEST_CASE(swapgs_fresh_vcpu),
 	TEST_CASE(unknown_msr_gp),
 	TEST_CASE(user_space_msr),
 };

@@ -759,9 +759,9 @@ static void vmx_update_host_state(struct lhv_vmx_vcpu *vmx)
 	}
 }
 
-/* Host segment state that VM exits do not restore. */
+/* Host segment state that VM exits do not restore (SDM 28.5.2). */
 struct vmx_host_save {
-	u16 ds, es, fs, gs;
+	u16 ds, es, fs, gs, ldt;
 };
 
 /* The host's SYSCALL MSRs and KERNEL_GS_BASE back; preemption off. */
@@ -787,10 +787,16 @@ static void vmx_switch_to_guest(struct lhv_vmx_vcpu *vmx,
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
 	savesegment(gs, h->gs);
+	asm volatile("sldt %0" : "=rm"(h->ldt));
 	vmx->host_debugctl = get_debugctlmsr();
-	if (!vmx->syscall_msrs_loaded && (vmx->syscall_msrs || h->gs))
+	/*
+	 * Always the guest's, also before it wrote any: a SWAPGS would
+	 * otherwise hand it the VMM thread's GS base and leave its own in
+	 * the MSR for the host, and a SYSCALL would jump to the host's
+	 * entry point (its address, KASLR's secret, in the guest's #PF).
+	 */
+	if (!vmx->syscall_msrs_loaded) {
 		rdmsrl(MSR_KERNEL_GS_BASE, vmx->host_kernel_gs_base);
-	if (vmx->syscall_msrs && !vmx->syscall_msrs_loaded) {
 		wrmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
 		wrmsrl(MSR_STAR, vmx->star);
 		wrmsrl(MSR_LSTAR, vmx->lstar);
@@ -832,6 +838,9 @@ static void vmx_switch_to_host(struct lhv_vmx_vcpu *vmx,
 		set_debugreg(DR6_RESERVED, 6);
 	}
 	vmx->cr2 = native_read_cr2();
+	/* The exit left LDTR unusable; a VMM with an LDT gets it back. */
+	if (unlikely(h->ldt))
+		asm volatile("lldt %0" : : "rm"(h->ldt));
 	if (unlikely(h->ds | h->es | h->fs | h->gs)) {
 		loadsegment(ds, h->ds);
 		loadsegment(es, h->es);

@@ -92,14 +92,14 @@ struct lhv_vmx_vcpu {
 	/*
 	 * KERNEL_GS_BASE and the SYSCALL MSRs are not in the VMCS (SDM
 	 * 27.3.2.1 loads only SYSENTER, PAT, EFER, ...).  They stay
-	 * intercepted; once the guest writes one they are switched by hand:
+	 * intercepted and are switched by hand, from the first entry on:
 	 * loaded before an entry and left in the CPU across exits handled
 	 * in the kernel (host code only needs them on the way back to user
 	 * mode and in a task switch), put back by vcpu_put.  While loaded
 	 * (syscall_msrs_loaded), the guest's KERNEL_GS_BASE lives in the
 	 * MSR (SWAPGS changes it without an exit).
 	 */
-	bool syscall_msrs, syscall_msrs_loaded;
+	bool syscall_msrs_loaded;
 	u64 kernel_gs_base, star, lstar, cstar, sfmask;
 	u64 host_kernel_gs_base;	/* the host's, while loaded */
 };

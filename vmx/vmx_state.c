@@ -451,13 +451,12 @@ int vmx_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data)
 
 /*
  * A SYSCALL MSR or KERNEL_GS_BASE was written (its cached copy is new):
- * from now on they are switched, and while the guest's are loaded (a
- * WRMSR exit inside KVM_RUN) the CPU gets the value at once.
+ * while the guest's are loaded (a WRMSR exit inside KVM_RUN) the CPU gets
+ * the value at once.
  */
 static void vmx_syscall_msr_written(struct lhv_vmx_vcpu *vmx, u32 index,
 				    u64 data)
 {
-	vmx->syscall_msrs = true;
 	preempt_disable();
 	if (vmx->syscall_msrs_loaded)
 		wrmsrl(index, data);
