@@ -16,6 +16,7 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/io.h>
+#include <asm/special_insns.h>
 #include <asm/trapnr.h>
 
 #include "svm.h"
@@ -436,6 +437,7 @@ static int svm_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 	struct lhv_svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct svm_cpu *sc = this_cpu_ptr(&svm_cpu);
+	u32 host_pkru = 0;
 
 	svm_assign_asid(svm, sc);
 	if (unlikely(READ_ONCE(vcpu->requests)) &&
@@ -451,6 +453,17 @@ static int svm_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 
 	if (svm->guest_owns_dr)
 		lhv_load_guest_dr(svm->dr);
+	/*
+	 * VMRUN does not switch PKRU, and SVM leaves CR4 (PKE) and WRPKRU
+	 * to the guest: on a host with protection keys the guest's PKRU is
+	 * in force only around VMRUN, or the host's own accesses to user
+	 * memory would run under the guest's keys (issue 12, finding 9).
+	 */
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
+		host_pkru = rdpkru();
+		if (svm->pkru != host_pkru)
+			wrpkru(svm->pkru);
+	}
 
 	lhv_svm_enter(vcpu->regs, svm->vmcb_pa, page_to_phys(sc->host_vmcb));
 	/* A machine check in the guest is the host's (see lhv.h). */
@@ -460,6 +473,11 @@ static int svm_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 
 	if (svm->guest_owns_dr)
 		lhv_save_guest_dr(svm->dr);
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
+		svm->pkru = rdpkru();
+		if (svm->pkru != host_pkru)
+			wrpkru(host_pkru);
+	}
 	vmcb->control.tlb_control = 0;
 	vcpu->regs[LHV_RAX] = vmcb->save.rax;
 	vcpu->regs[LHV_RSP] = vmcb->save.rsp;

@@ -187,6 +187,7 @@ struct lhv_svm_vcpu {
 	u64 shadow_rip;			/* RIP of the last exit */
 	bool guest_owns_dr;		/* DR0-3 switched around VMRUN */
 	u64 dr[4];
+	u32 pkru;			/* the guest's, on hosts with PKU */
 };
 
 static inline struct lhv_svm_vcpu *to_svm(struct lhv_vcpu *vcpu)
