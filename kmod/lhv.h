@@ -194,6 +194,7 @@ struct lhv_vm {
 	struct srcu_struct srcu;	/* readers of slots and NPT pages */
 	struct lhv_memslots __rcu *slots; /* under lock, read under srcu */
 	struct lhv_mmu mmu;		/* page tables; mmu.lock inside */
+	u64 max_gpa;			/* set at creation: slots end below */
 	int nr_vcpus;			/* under lock; ids are not reused */
 	u32 vcpu_ids[LHV_MAX_VCPUS];	/* under lock */
 	struct lhv_vcpu *vcpus[LHV_MAX_VCPUS]; /* under lock, never shrinks */

@@ -2,7 +2,8 @@
 /*
  * kmod/vm.c - the VM object and its fd: creation, KVM_CHECK_EXTENSION,
  * KVM_SET_USER_MEMORY_REGION (memslot add/move/delete with the NPT/EPT
- * zap and TLB shootdown that deletion needs), KVM_CREATE_VCPU, teardown.
+ * zap and TLB shootdown that deletion needs; no slot above what the tables
+ * map), KVM_CREATE_VCPU, teardown.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -123,7 +124,7 @@ static int lhv_set_memory_region(struct lhv_vm *vm,
 
 	mutex_lock(&vm->lock);
 	old = rcu_dereference_protected(vm->slots, lockdep_is_held(&vm->lock));
-	r = lhv_slot_check(old, mem, LHV_MEM_FLAGS, &change);
+	r = lhv_slot_check(old, mem, LHV_MEM_FLAGS, vm->max_gpa, &change);
 	if (r || change == LHV_SLOT_NOP)
 		goto out_unlock;
 
@@ -241,6 +242,14 @@ static int lhv_mmu_levels(void)
 	return 4;
 }
 
+/* The MAXPHYADDR lhv's CPUID 0x80000008 reports (kmod/cpuid.c). */
+static unsigned int lhv_host_phys_bits(void)
+{
+	if (cpuid_eax(0x80000000) < 0x80000008)
+		return 36;	/* SDM vol. 3, 4.1.4 */
+	return cpuid_eax(0x80000008) & 0xff;
+}
+
 int lhv_create_vm(unsigned long type)
 {
 	struct lhv_memslots *slots;
@@ -272,6 +281,7 @@ int lhv_create_vm(unsigned long type)
 	r = lhv_mmu_init(&vm->mmu, lhv_ops->mmu_format, lhv_mmu_levels());
 	if (r)
 		goto err_cleanup_srcu;
+	vm->max_gpa = lhv_max_gpa(vm->mmu.levels, lhv_host_phys_bits());
 	r = lhv_ops->vm_init(vm);
 	if (r)
 		goto err_destroy_mmu;

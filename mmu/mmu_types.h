@@ -26,7 +26,10 @@ typedef uint64_t u64;
 #define LHV_PAGE_SHIFT		12
 #define LHV_PAGE_SIZE		(1ULL << LHV_PAGE_SHIFT)
 #define LHV_MAX_MEMSLOTS	32
-/* Guest-physical addresses must fit in 52 bits (SDM 28.3.2, APM 15.25). */
+/*
+ * No entry format holds a guest-physical address of more than 52 bits
+ * (SDM 29.3.2, APM 15.25.5); a VM's own limit, lhv_max_gpa(), is lower.
+ */
 #define LHV_MAX_GPA		(1ULL << 52)
 /* Largest slot: 2^31 pages (8 TiB), like KVM's limit for 4K pages. */
 #define LHV_MAX_SLOT_PAGES	(1ULL << 31)
@@ -59,9 +62,11 @@ enum lhv_mmu_format {
 };
 
 /* slots.c */
+u64 lhv_max_gpa(int levels, unsigned int phys_bits);
 int lhv_slot_check(const struct lhv_memslots *slots,
 		   const struct kvm_userspace_memory_region *mem,
-		   u32 supported_flags, enum lhv_slot_change *change);
+		   u32 supported_flags, u64 max_gpa,
+		   enum lhv_slot_change *change);
 void lhv_slots_apply(struct lhv_memslots *dst,
 		     const struct lhv_memslots *src,
 		     const struct kvm_userspace_memory_region *mem,

@@ -4,7 +4,8 @@
  * immutable, gfn-sorted array: no kernel calls, so the host unit tests build
  * the same file.  The rules follow the KVM API document for
  * KVM_SET_USER_MEMORY_REGION: a zero size deletes, an existing slot may only
- * move (same size, same userspace address), overlap is -EEXIST.
+ * move (same size, same userspace address), overlap is -EEXIST, and
+ * nothing may lie above what the VM's page tables map (lhv_max_gpa()).
  */
 #include "mmu_types.h"
 
@@ -55,12 +56,33 @@ static bool lhv_slot_overlaps(const struct lhv_memslots *slots, u16 skip_id,
 }
 
 /*
+ * The first guest-physical address a VM cannot have memory at.  A table
+ * of @levels levels translates 12 + 9 * @levels bits: with 4-level EPT or
+ * NPT, an address at or above 2^48 would be walked with its high bits
+ * dropped and alias memory below.  Nor may memory lie above the
+ * MAXPHYADDR (@phys_bits, CPUID 0x80000008) that lhv reports to guests,
+ * where no guest page table can point; KVM has the same limit.
+ */
+u64 lhv_max_gpa(int levels, unsigned int phys_bits)
+{
+	unsigned int bits = LHV_PAGE_SHIFT + 9 * levels;
+
+	if (phys_bits < bits)
+		bits = phys_bits;
+	if (bits > 52)
+		bits = 52;
+	return 1ULL << bits;
+}
+
+/*
  * Check one KVM_SET_USER_MEMORY_REGION request against the current slots.
- * The caller has checked that the userspace range is accessible.
+ * The caller has checked that the userspace range is accessible.  A slot
+ * that ends above @max_gpa is -EINVAL, after the overlap check as in KVM.
  */
 int lhv_slot_check(const struct lhv_memslots *slots,
 		   const struct kvm_userspace_memory_region *mem,
-		   u32 supported_flags, enum lhv_slot_change *change)
+		   u32 supported_flags, u64 max_gpa,
+		   enum lhv_slot_change *change)
 {
 	const struct lhv_memslot *old;
 	u16 as_id = mem->slot >> 16;
@@ -93,9 +115,6 @@ int lhv_slot_check(const struct lhv_memslots *slots,
 		*change = LHV_SLOT_DELETE;
 		return 0;
 	}
-	if (mem->guest_phys_addr + mem->memory_size > LHV_MAX_GPA)
-		return -EINVAL;
-
 	if (old) {
 		if (old->npages != npages ||
 		    old->userspace_addr != mem->userspace_addr ||
@@ -114,6 +133,8 @@ int lhv_slot_check(const struct lhv_memslots *slots,
 	if (lhv_slot_overlaps(slots, id, mem->guest_phys_addr >> LHV_PAGE_SHIFT,
 			      npages))
 		return -EEXIST;
+	if (mem->guest_phys_addr + mem->memory_size > max_gpa)
+		return -EINVAL;
 	return 0;
 }
 

@@ -2,8 +2,10 @@
 /*
  * selftests/memslot.c - KVM_SET_USER_MEMORY_REGION: adding, moving and
  * deleting slots as the guest sees it, and every bad request rejected
- * with the errno KVM gives (measured on kvm-amd, Linux 6.1).
+ * with the errno KVM gives (measured on kvm-amd, Linux 6.1), memory
+ * beyond the guest-physical limit included.
  */
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "processor.h"
@@ -278,6 +280,44 @@ static void gpa_wrap(void)
 }
 
 /*
+ * No slot above what the guest can address.  KVM refuses memory above the
+ * host's MAXPHYADDR (what CPUID 0x80000008 reports to guests) with
+ * EINVAL; lhv does too, and also refuses memory at or above 2^48 where
+ * its 4-level EPT/NPT would walk the address with the high bits dropped
+ * and alias memory below.  The lab's CPUs have MAXPHYADDR 40 or less, so
+ * here both limits give EINVAL on both devices.
+ */
+static void gpa_beyond_tables(void)
+{
+	struct kvm_vm *vm = vm_create_barebones();
+	struct kvm_cpuid2 *cpuid = kvm_get_supported_cpuid();
+	struct kvm_cpuid_entry2 *e = cpuid ? cpuid_find(cpuid, 0x80000008, 0) :
+					     NULL;
+	unsigned int phys = e ? e->eax & 0xff : 36;
+	u8 *p = anon(2 * PAGE_SIZE);
+	u64 top;
+
+	ktap_print("MAXPHYADDR %u", phys);
+	if (phys <= 48) {
+		EXPECT_EINVAL(1, 0, 1ULL << 48, PAGE_SIZE, p);
+		EXPECT_EINVAL(1, 0, (1ULL << 48) - PAGE_SIZE, 2 * PAGE_SIZE,
+			      p);
+		EXPECT_EINVAL(1, 0, 1ULL << 51, PAGE_SIZE, p);
+	}
+	/* Memory may end exactly at the limit, not a page beyond. */
+	top = 1ULL << (phys < 48 ? phys : 48);
+	EXPECT_EINVAL(1, 0, top - PAGE_SIZE, 2 * PAGE_SIZE, p);
+	EXPECT_EINVAL(1, 0, top, PAGE_SIZE, p);
+	vm_set_user_memory_region(vm, 1, 0, top - PAGE_SIZE, PAGE_SIZE, p);
+	/* Nor may a slot move past it. */
+	EXPECT_EINVAL(1, 0, top, PAGE_SIZE, p);
+	vm_set_user_memory_region(vm, 1, 0, top - 2 * PAGE_SIZE, PAGE_SIZE, p);
+	vm_free(vm);
+	free(cpuid);
+	munmap(p, 2 * PAGE_SIZE);
+}
+
+/*
  * Host memory that is not mapped: KVM takes the slot (it only checks
  * the range is user space) and fails the vCPU's access with EFAULT.
  */
@@ -329,6 +369,7 @@ static const struct test_case tests[] = {
 	TEST_CASE(delete_nonexistent),
 	TEST_CASE(bad_host_address),
 	TEST_CASE(gpa_wrap),
+	TEST_CASE(gpa_beyond_tables),
 	TEST_CASE(unmapped_host_memory),
 	TEST_CASE(rejected_requests_change_nothing),
 };

@@ -45,7 +45,7 @@ static int set_region(struct lhv_memslots *s, u32 supported, u32 slot,
 	struct lhv_memslots next;
 	int r;
 
-	r = lhv_slot_check(s, &m, supported, change);
+	r = lhv_slot_check(s, &m, supported, LHV_MAX_GPA, change);
 	if (r)
 		return r;
 	memset(&next, 0xa5, sizeof(next));
@@ -228,7 +228,7 @@ static void run_ccase(const struct ccase *c)
 
 	base_state(&s);
 	before = s;
-	r = lhv_slot_check(&s, &m, c->supported, &change);
+	r = lhv_slot_check(&s, &m, c->supported, LHV_MAX_GPA, &change);
 	if (r != c->ret || (!r && change != c->change))
 		ktap_diag("%s: ret %d change %d, want %d/%d", c->name, r,
 			  change, c->ret, c->change);
@@ -644,6 +644,52 @@ static void test_model(u64 seed, int rounds)
 		    seed, rounds);
 }
 
+/* ---------------------------------------------------------------- */
+/* The VM's GPA limit: table depth and MAXPHYADDR                    */
+/* ---------------------------------------------------------------- */
+
+static int check_max(const struct lhv_memslots *s, u32 slot, u64 gpa,
+		     u64 size, u64 uaddr, u64 max_gpa)
+{
+	struct kvm_userspace_memory_region m = region(slot, 0, gpa, size,
+						      uaddr);
+	enum lhv_slot_change c;
+
+	return lhv_slot_check(s, &m, SUPPORTED, max_gpa, &c);
+}
+
+static void test_max_gpa(void)
+{
+	const u64 g48 = 1ull << 48;
+	struct lhv_memslots s;
+	enum lhv_slot_change c;
+
+	ktap_result(lhv_max_gpa(4, 52) == g48 &&
+		    lhv_max_gpa(4, 46) == 1ull << 46 &&
+		    lhv_max_gpa(4, 40) == 1ull << 40 &&
+		    lhv_max_gpa(5, 52) == LHV_MAX_GPA &&
+		    lhv_max_gpa(5, 57) == LHV_MAX_GPA &&
+		    lhv_max_gpa(5, 48) == g48, "slots: max gpa of levels/phys");
+
+	/* 4-level tables: nothing at or across 2^48, where it would alias. */
+	base_state(&s);
+	ktap_result(check_max(&s, 2, g48 - PG, PG, NEW, g48) == 0 &&
+		    check_max(&s, 2, g48 - PG, 2 * PG, NEW, g48) == -EINVAL &&
+		    check_max(&s, 2, g48, PG, NEW, g48) == -EINVAL &&
+		    check_max(&s, 2, g48 + (1ull << 39), PG, NEW, g48) ==
+		    -EINVAL, "slots: create at/over a 2^48 limit");
+	ktap_result(check_max(&s, 5, g48 - PG, PG, U5, g48) == 0 &&
+		    check_max(&s, 5, g48, PG, U5, g48) == -EINVAL &&
+		    check_max(&s, 5, 0x100000000ull, PG, U5, 1ull << 32) == 0 &&
+		    check_max(&s, 5, 0, 0, 0, 1ull << 20) == 0,
+		    "slots: move past the limit; nop and delete above it");
+	/* Overlap is reported first, as KVM does. */
+	memset(&s, 0, sizeof(s));
+	ktap_result(!set_region(&s, S, 1, 0, g48 - PG, 2 * PG, NEW, &c) &&
+		    check_max(&s, 2, g48, PG, NEW + PG, g48) == -EEXIST,
+		    "slots: overlap is reported before the limit");
+}
+
 int main(int argc, char **argv)
 {
 	u64 seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 1;
@@ -661,6 +707,7 @@ int main(int argc, char **argv)
 		run_ccase(&ccases[i]);
 	test_apply();
 	test_lookup();
+	test_max_gpa();
 	for (i = 0; i < 4; i++)
 		test_model(seed + i, 5000);
 	return ktap_finish();
