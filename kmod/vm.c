@@ -108,12 +108,47 @@ void lhv_vm_kick_all(struct lhv_vm *vm)
 	put_cpu();
 }
 
+/* Publish @slots and wait until no fault handler still reads the old. */
+static void lhv_vm_publish_slots(void *ctx, struct lhv_memslots *slots)
+{
+	struct lhv_vm *vm = ctx;
+
+	rcu_assign_pointer(vm->slots, slots);
+	synchronize_srcu_expedited(&vm->srcu);
+}
+
+/*
+ * Unmap a slot that is deleted or moved; the layout published has it no
+ * more, so no fault maps it again.  0 or -ENOMEM (some leaves remain).
+ */
+static int lhv_vm_zap_slot(void *ctx, const struct lhv_memslot *gone)
+{
+	struct lhv_vm *vm = ctx;
+	struct lhv_unpin_batch *batch = NULL;
+	int r;
+
+	r = lhv_mmu_zap(&vm->mmu, gone->base_gfn, gone->npages, &batch);
+	/* Stale TLB entries die at each vCPU's next entry. */
+	lhv_vm_kick_all(vm);
+	synchronize_srcu_expedited(&vm->srcu);
+	lhv_mmu_unpin(batch);
+	return r;
+}
+
+static const struct lhv_slots_update_ops lhv_vm_slots_ops = {
+	.publish = lhv_vm_publish_slots,
+	.zap = lhv_vm_zap_slot,
+};
+
+/*
+ * The order of layouts and zap is lhv_slots_update()'s (mmu/slots.c): a
+ * moved slot is unmapped at its old place before its new one is visible,
+ * so a failed zap has nothing to undo at the new place.
+ */
 static int lhv_set_memory_region(struct lhv_vm *vm,
 				 struct kvm_userspace_memory_region *mem)
 {
-	struct lhv_memslots *old, *new;
-	const struct lhv_memslot *gone = NULL;
-	struct lhv_unpin_batch *batch = NULL;
+	struct lhv_memslots *old, *new, *hidden = NULL;
 	enum lhv_slot_change change;
 	int r;
 
@@ -128,34 +163,31 @@ static int lhv_set_memory_region(struct lhv_vm *vm,
 	if (r || change == LHV_SLOT_NOP)
 		goto out_unlock;
 
+	r = -ENOMEM;
 	new = kvmalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
-	if (!new) {
-		r = -ENOMEM;
+	if (!new)
 		goto out_unlock;
+	if (change == LHV_SLOT_MOVE) {
+		hidden = kvmalloc(sizeof(*hidden), GFP_KERNEL_ACCOUNT);
+		if (!hidden)
+			goto err_free_new;
+		lhv_slots_apply(hidden, old, mem, LHV_SLOT_DELETE);
 	}
 	lhv_slots_apply(new, old, mem, change);
-	rcu_assign_pointer(vm->slots, new);
-	/* After this no fault handler can still map from the old slot. */
-	synchronize_srcu_expedited(&vm->srcu);
 
-	if (change != LHV_SLOT_CREATE)
-		gone = lhv_slot_by_id(old, mem->slot & 0xffff);
-	if (gone) {
-		r = lhv_mmu_zap(&vm->mmu, gone->base_gfn, gone->npages,
-				&batch);
-		/* Stale TLB entries die at each vCPU's next entry. */
-		lhv_vm_kick_all(vm);
-		synchronize_srcu_expedited(&vm->srcu);
-		lhv_mmu_unpin(batch);
-		if (r) {
-			/* Out of memory mid-zap: keep the old layout. */
-			rcu_assign_pointer(vm->slots, old);
-			synchronize_srcu_expedited(&vm->srcu);
-			kvfree(new);
-			goto out_unlock;
-		}
-	}
+	r = lhv_slots_update(old, new, hidden, mem, change, &lhv_vm_slots_ops,
+			     vm);
+	if (r)
+		goto err_free_hidden;	/* @old is the layout again */
+	/* No reader is left on either: each publish waited for them. */
+	kvfree(hidden);
 	kvfree(old);
+	goto out_unlock;
+
+err_free_hidden:
+	kvfree(hidden);
+err_free_new:
+	kvfree(new);
 out_unlock:
 	mutex_unlock(&vm->lock);
 	return r;

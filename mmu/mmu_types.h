@@ -76,6 +76,22 @@ const struct lhv_memslot *lhv_slot_by_gfn(const struct lhv_memslots *slots,
 const struct lhv_memslot *lhv_slot_by_id(const struct lhv_memslots *slots,
 					 u16 id);
 
+/*
+ * What lhv_slots_update() needs from the VM: make @slots the layout that
+ * faults see (returning once none still sees the previous one), and unmap
+ * @gone's range (0 or -errno; on failure leaves may remain).
+ */
+struct lhv_slots_update_ops {
+	void (*publish)(void *ctx, struct lhv_memslots *slots);
+	int (*zap)(void *ctx, const struct lhv_memslot *gone);
+};
+
+int lhv_slots_update(struct lhv_memslots *old, struct lhv_memslots *new,
+		     struct lhv_memslots *hidden,
+		     const struct kvm_userspace_memory_region *mem,
+		     enum lhv_slot_change change,
+		     const struct lhv_slots_update_ops *ops, void *ctx);
+
 /* pte.c */
 u64 lhv_pte_table(enum lhv_mmu_format fmt, u64 pa);
 u64 lhv_pte_leaf(enum lhv_mmu_format fmt, u64 pa, bool writable);

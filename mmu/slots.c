@@ -6,6 +6,7 @@
  * KVM_SET_USER_MEMORY_REGION: a zero size deletes, an existing slot may only
  * move (same size, same userspace address), overlap is -EEXIST, and
  * nothing may lie above what the VM's page tables map (lhv_max_gpa()).
+ * lhv_slots_update() orders the publishing of layouts around the zap.
  */
 #include "mmu_types.h"
 
@@ -169,4 +170,37 @@ void lhv_slots_apply(struct lhv_memslots *dst,
 	}
 	if (change != LHV_SLOT_DELETE && !inserted)
 		dst->slot[dst->nr++] = new;
+}
+
+/*
+ * Carry out one checked change (not a NOP) on the VM's published layout
+ * @old.  The caller has built @new with lhv_slots_apply() and, for a
+ * move, @hidden: @old without the slot.  A slot that goes away or moves is
+ * zapped where it was before its new place is published: a move publishes
+ * @hidden first, then @new once the zap succeeded.  So a failed zap, after
+ * which @old is published again, leaves no leaf at the new place (no fault
+ * could map there), and no guest access finds the slot's old translation
+ * and its new one at once.  Returns 0 or the zap's error.
+ */
+int lhv_slots_update(struct lhv_memslots *old, struct lhv_memslots *new,
+		     struct lhv_memslots *hidden,
+		     const struct kvm_userspace_memory_region *mem,
+		     enum lhv_slot_change change,
+		     const struct lhv_slots_update_ops *ops, void *ctx)
+{
+	const struct lhv_memslot *gone;
+	int r;
+
+	if (change != LHV_SLOT_CREATE) {
+		gone = lhv_slot_by_id(old, mem->slot & 0xffff);
+		ops->publish(ctx, change == LHV_SLOT_MOVE ? hidden : new);
+		r = ops->zap(ctx, gone);
+		if (r) {
+			ops->publish(ctx, old);
+			return r;
+		}
+	}
+	if (change != LHV_SLOT_DELETE)
+		ops->publish(ctx, new);
+	return 0;
 }

@@ -2,7 +2,8 @@
 /*
  * selftests/host/test_slots.c - host unit tests of the memslot code
  * (mmu/slots.c): the KVM_SET_USER_MEMORY_REGION rules of lhv_slot_check,
- * the sorted snapshots lhv_slots_apply builds, the lookups, and a
+ * the sorted snapshots lhv_slots_apply builds, the lookups, the order of
+ * layouts and zap in lhv_slots_update (against a fake MMU), and a
  * randomized comparison against a page-array reference model.
  * Output is KTAP (ktap.c); the exit status is non-zero on any failure.
  */
@@ -645,6 +646,129 @@ static void test_model(u64 seed, int rounds)
 }
 
 /* ---------------------------------------------------------------- */
+/* lhv_slots_update: layouts and zap in order, against a fake MMU     */
+/* ---------------------------------------------------------------- */
+
+/*
+ * The fake VM maps gfns [0, FPAGES).  Each leaf remembers which page of
+ * which slot it maps.  Every publish is followed by a guest that touches
+ * every gfn (a vCPU racing with the ioctl, at its worst), so whatever a
+ * layout makes reachable gets mapped.  The zap can be told to fail half
+ * way, as lhv_mmu_zap() does on -ENOMEM.
+ */
+#define FPAGES		64
+
+struct fake_vm {
+	const struct lhv_memslots *cur;
+	struct { bool mapped; u16 id; u64 off; } leaf[FPAGES];
+	bool fail_zap;
+	bool aliased;		/* one slot page mapped at two gfns */
+};
+
+static void fake_publish(void *ctx, struct lhv_memslots *slots)
+{
+	struct fake_vm *f = ctx;
+	u64 g, h;
+
+	f->cur = slots;
+	for (g = 0; g < FPAGES; g++) {
+		const struct lhv_memslot *sl = lhv_slot_by_gfn(slots, g);
+
+		if (!sl || f->leaf[g].mapped)
+			continue;
+		f->leaf[g].mapped = true;
+		f->leaf[g].id = sl->id;
+		f->leaf[g].off = g - sl->base_gfn;
+	}
+	for (g = 0; g < FPAGES; g++)
+		for (h = g + 1; h < FPAGES; h++)
+			if (f->leaf[g].mapped && f->leaf[h].mapped &&
+			    f->leaf[g].id == f->leaf[h].id &&
+			    f->leaf[g].off == f->leaf[h].off)
+				f->aliased = true;
+}
+
+static int fake_zap(void *ctx, const struct lhv_memslot *gone)
+{
+	struct fake_vm *f = ctx;
+	u64 g, end = gone->base_gfn + gone->npages;
+
+	if (f->fail_zap)
+		end = gone->base_gfn + gone->npages / 2;
+	for (g = gone->base_gfn; g < end && g < FPAGES; g++)
+		f->leaf[g].mapped = false;
+	return f->fail_zap ? -ENOMEM : 0;
+}
+
+static const struct lhv_slots_update_ops fake_ops = {
+	.publish = fake_publish,
+	.zap = fake_zap,
+};
+
+/* Every leaf maps what the published layout says is at its gfn. */
+static bool fake_consistent(const struct fake_vm *f)
+{
+	u64 g;
+
+	for (g = 0; g < FPAGES; g++) {
+		const struct lhv_memslot *sl = lhv_slot_by_gfn(f->cur, g);
+
+		if (!f->leaf[g].mapped)
+			continue;
+		if (!sl || sl->id != f->leaf[g].id ||
+		    g - sl->base_gfn != f->leaf[g].off)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Slots 1 at [8, 16) and 2 at [32, 40), all mapped; then one change of
+ * slot @id (to @gfn, or deleted when @npages is 0) with the zap
+ * failing or not.  Returns whether the fake VM ends consistent, on the
+ * expected layout, without ever aliasing.
+ */
+static bool fake_change(u32 id, u64 gfn, u64 npages, bool fail, int want_r)
+{
+	struct lhv_memslots s = { 0 }, new, hidden, *old = &s;
+	struct kvm_userspace_memory_region m =
+		region(id, 0, gfn * PG, npages * PG, NEW);
+	struct fake_vm f = { 0 };
+	enum lhv_slot_change c;
+	int r;
+
+	set_region(&s, S, 1, 0, 8 * PG, 8 * PG, NEW, &c);
+	set_region(&s, S, 2, 0, 32 * PG, 8 * PG, NEW + 0x100000, &c);
+	fake_publish(&f, &s);
+	if (lhv_slot_check(old, &m, S, LHV_MAX_GPA, &c))
+		return false;
+	lhv_slots_apply(&new, old, &m, c);
+	lhv_slots_apply(&hidden, old, &m, DELETE);
+	f.fail_zap = fail;
+	r = lhv_slots_update(old, &new, c == MOVE ? &hidden : NULL, &m, c,
+			     &fake_ops, &f);
+	if (r != want_r)
+		ktap_diag("update: %d, want %d", r, want_r);
+	return r == want_r && f.cur == (r ? old : &new) &&
+	       fake_consistent(&f) && !f.aliased;
+}
+
+static void test_update(void)
+{
+	ktap_result(fake_change(1, 48, 8, false, 0), "update: move");
+	ktap_result(fake_change(1, 48, 8, true, -ENOMEM),
+		    "update: failed move leaves nothing at the new place");
+	ktap_result(fake_change(1, 12, 8, false, 0),
+		    "update: move overlapping itself");
+	ktap_result(fake_change(1, 12, 8, true, -ENOMEM),
+		    "update: failed move overlapping itself");
+	ktap_result(fake_change(1, 0, 0, false, 0), "update: delete");
+	ktap_result(fake_change(1, 0, 0, true, -ENOMEM),
+		    "update: failed delete");
+	ktap_result(fake_change(3, 16, 8, false, 0), "update: create");
+}
+
+/* ---------------------------------------------------------------- */
 /* The VM's GPA limit: table depth and MAXPHYADDR                    */
 /* ---------------------------------------------------------------- */
 
@@ -708,6 +832,7 @@ int main(int argc, char **argv)
 	test_apply();
 	test_lookup();
 	test_max_gpa();
+	test_update();
 	for (i = 0; i < 4; i++)
 		test_model(seed + i, 5000);
 	return ktap_finish();
