@@ -4,8 +4,10 @@
  * A nested page fault (NPF / EPT violation) on guest RAM lands here: the
  * user page behind the slot is pinned and mapped with a 4 KiB leaf.  The
  * walker is shared by NPT and EPT; only the entry format (pte.c) differs.
+ * The loops over every leaf (zap, unpin, teardown) reschedule as they go.
  */
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/gfp.h>
 #include <asm/io.h>
@@ -51,7 +53,13 @@ static u64 *lhv_mmu_next(struct lhv_mmu *mmu, u64 pte)
 	return phys_to_virt(lhv_pte_addr(pte));
 }
 
-/* Free the table at @level and everything below it, unpinning leaves. */
+/*
+ * Free the table at @level and everything below it, unpinning leaves.
+ * A big guest is millions of leaves: the CPU is offered to others after
+ * each leaf table.  Teardown runs in sleepable context (the release of
+ * the VM's last fd, or its creation failing) and without the mmu lock,
+ * which nobody can want any more.
+ */
 static void lhv_mmu_free_table(struct lhv_mmu *mmu, u64 *table, int level)
 {
 	int i;
@@ -72,6 +80,8 @@ static void lhv_mmu_free_table(struct lhv_mmu *mmu, u64 *table, int level)
 	}
 	free_page((unsigned long)table);
 	mmu->table_pages--;
+	if (level == 1)
+		cond_resched();
 }
 
 void lhv_mmu_destroy(struct lhv_mmu *mmu)
@@ -188,17 +198,19 @@ int lhv_mmu_zap(struct lhv_mmu *mmu, u64 gfn, u64 npages,
 		if (!pte) {
 			/* No leaf table here: skip to the next one. */
 			gfn = (gfn | 511) + 1;
-			continue;
+		} else {
+			if (lhv_pte_present(mmu->fmt, *pte)) {
+				r = lhv_unpin_add(batch,
+						  pfn_to_page(lhv_pte_addr(*pte)
+							      >> PAGE_SHIFT));
+				if (r)
+					break;
+				*pte = 0;
+				mmu->mapped--;
+			}
+			gfn++;
 		}
-		if (lhv_pte_present(mmu->fmt, *pte)) {
-			r = lhv_unpin_add(batch, pfn_to_page(lhv_pte_addr(*pte)
-							     >> PAGE_SHIFT));
-			if (r)
-				break;
-			*pte = 0;
-			mmu->mapped--;
-		}
-		gfn++;
+		/* The mmu lock is a mutex: sleeping under it is fine. */
 		if (!(gfn & 511))
 			cond_resched();
 	}
@@ -206,6 +218,7 @@ int lhv_mmu_zap(struct lhv_mmu *mmu, u64 gfn, u64 npages,
 	return r;
 }
 
+/* Sleepable context: a deleted slot can be millions of pages. */
 void lhv_mmu_unpin(struct lhv_unpin_batch *batch)
 {
 	while (batch) {
@@ -214,5 +227,6 @@ void lhv_mmu_unpin(struct lhv_unpin_batch *batch)
 		unpin_user_pages(batch->pages, batch->n);
 		free_page((unsigned long)batch);
 		batch = next;
+		cond_resched();
 	}
 }
