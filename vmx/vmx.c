@@ -2,7 +2,8 @@
 /*
  * vmx/vmx.c - the Intel VMX backend: probing the VMX capability MSRs,
  * per-CPU VMXON/VMXOFF, the life of each vCPU's VMCS (VMCLEAR/VMPTRLD as
- * it moves between host CPUs, controls, host state, EPT pointer, VPID)
+ * it moves between host CPUs, controls, host state, EPT pointer, VPID:
+ * its own, or a shared one flushed at every entry once VPIDs run out)
  * and one trip into the guest with everything VMX does not switch by
  * itself switched by hand (the guest's SYSCALL MSRs and KERNEL_GS_BASE
  * stay loaded across exits handled in the kernel, until vcpu_put).
@@ -37,6 +38,18 @@
 struct vmx_caps vmx_caps __ro_after_init;
 static void *vmx_msr_bitmap __ro_after_init;	/* shared by every vCPU */
 static DEFINE_IDA(vmx_vpid_ida);
+
+/*
+ * VPIDs: 0 is the host's (SDM 28.1); each vCPU gets its own from
+ * 2..0xffff.  When those run out host-wide, vCPU creation still works:
+ * the vCPU takes VMX_VPID_SHARED, which no vCPU owns, and flushes it
+ * before every entry, since a vCPU of another VM (or of its own, with
+ * another guest CR3) may have left translations tagged with it on this
+ * CPU (SDM 28.3.1: linear and combined mappings are tagged with VPID).
+ */
+#define VMX_VPID_SHARED	1
+#define VMX_VPID_FIRST	2
+#define VMX_VPID_LAST	0xffff
 
 /*
  * Ticks of the VMX-preemption timer per entry.  Real CPUs exit on host
@@ -643,6 +656,33 @@ static void vmx_init_vmcs(struct lhv_vmx_vcpu *vmx)
 	vmx_init_vmcs_guest(vmx);
 }
 
+/* A VPID of its own, or the shared one when none is left: 0 or -ENOMEM. */
+static int vmx_vpid_alloc(struct lhv_vmx_vcpu *vmx)
+{
+	int r = ida_alloc_range(&vmx_vpid_ida, VMX_VPID_FIRST, VMX_VPID_LAST,
+				GFP_KERNEL);
+
+	if (r == -ENOSPC) {
+		pr_info_once("lhv: vmx: out of VPIDs, more vCPUs share VPID %d and flush it at every entry\n",
+			     VMX_VPID_SHARED);
+		vmx->vpid = VMX_VPID_SHARED;
+		vmx->vpid_shared = true;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	vmx->vpid = r;
+	vmx->vpid_shared = false;
+	return 0;
+}
+
+static void vmx_vpid_free(struct lhv_vmx_vcpu *vmx)
+{
+	if (vmx->vpid && !vmx->vpid_shared)
+		ida_free(&vmx_vpid_ida, vmx->vpid);
+	vmx->vpid = 0;
+}
+
 static int vmx_vcpu_create(struct lhv_vcpu *vcpu)
 {
 	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
@@ -659,11 +699,9 @@ static int vmx_vcpu_create(struct lhv_vcpu *vcpu)
 	vmx->vmcs_pa = page_to_phys(page);
 	*(u32 *)vmx->vmcs = vmx_caps.revision;
 
-	/* VPID 0 is the host's (SDM 28.1). */
-	r = ida_alloc_range(&vmx_vpid_ida, 1, 0xffff, GFP_KERNEL);
-	if (r < 0)
+	r = vmx_vpid_alloc(vmx);
+	if (r)
 		goto err_free_vmcs;
-	vmx->vpid = r;
 	/* SDM 25.6.11: WB, 4-level walk, A/D flags when the CPU has them. */
 	vmx->eptp = lhv_mmu_root_pa(&vcpu->vm->mmu) | EPTP_WB | EPTP_WALK4;
 	if (vmx_caps.ept_vpid & EPT_CAP_AD)
@@ -678,8 +716,7 @@ static int vmx_vcpu_create(struct lhv_vcpu *vcpu)
 	return 0;
 
 err_free_vpid:
-	ida_free(&vmx_vpid_ida, vmx->vpid);
-	vmx->vpid = 0;
+	vmx_vpid_free(vmx);
 err_free_vmcs:
 	free_page((unsigned long)vmx->vmcs);
 	vmx->vmcs = NULL;
@@ -693,8 +730,7 @@ static void vmx_vcpu_free(struct lhv_vcpu *vcpu)
 	if (!vmx->vmcs)
 		return;
 	vmx_vmcs_unload(vmx);
-	if (vmx->vpid)
-		ida_free(&vmx_vpid_ida, vmx->vpid);
+	vmx_vpid_free(vmx);
 	free_page((unsigned long)vmx->vmcs);
 	vmx->vmcs = NULL;
 }
@@ -727,7 +763,7 @@ static void vmx_flush(struct lhv_vmx_vcpu *vmx)
 			vmx_invept(INVEPT_ALL, 0);
 		vmx->flush_ept = false;
 	}
-	if (vmx->flush_vpid) {
+	if (vmx->flush_vpid || vmx->vpid_shared) {
 		if (cap & VPID_CAP_INVVPID_SINGLE)
 			vmx_invvpid(INVVPID_SINGLE, vmx->vpid);
 		else

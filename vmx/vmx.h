@@ -58,6 +58,7 @@ struct lhv_vmx_vcpu {
 	u64 vmcs_pa;
 	u64 eptp;
 	u16 vpid;			/* never 0 (SDM 27.2.1.1) */
+	bool vpid_shared;		/* VMX_VPID_SHARED: flush every entry */
 	int loaded_cpu;			/* CPU the VMCS is active on, or -1 */
 	struct list_head loaded_link;	/* on that CPU's vmx_cpu.loaded */
 	bool launched;			/* VMRESUME, not VMLAUNCH */
