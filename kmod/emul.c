@@ -348,6 +348,36 @@ static bool decode_group(struct lhv_insn *in, int *imm)
 }
 
 /*
+ * MOV from/to a control register, 0F 20 /r and 0F 22 /r (SDM Vol. 2B,
+ * "MOV-Move to/from Control Registers"): ModRM.reg (+ REX.R) is the CR,
+ * ModRM.rm (+ REX.B) a GPR whatever ModRM.mod says, so no displacement
+ * follows; the operand is 64 bits in 64-bit mode and 32 bits elsewhere,
+ * 66 notwithstanding.  LOCK selects CR8 from CR0 (AMD's alternative
+ * encoding, APM Vol. 3).  No memory operand: the caller emulates it.
+ */
+static int decode_mov_cr(struct dcursor *c, struct lhv_insn *in)
+{
+	u64 b;
+	int ret;
+
+	ret = fetch(c, 1, &b);
+	if (ret)
+		return ret;
+	in->kind = in->opcode == 0x0f20 ? LHV_INSN_MOV_FROM_CR :
+					  LHV_INSN_MOV_TO_CR;
+	in->has_modrm = true;
+	in->modrm = b;
+	in->mod = 3;
+	in->reg = ((b >> 3) & 7) | (in->rex & REX_R ? 8 : 0);
+	in->rm = (b & 7) | (in->rex & REX_B ? 8 : 0);
+	if (in->lock)
+		in->reg |= 8;
+	in->op_bytes = in->mode == LHV_CPU_LONG64 ? 8 : 4;
+	in->src_bytes = in->op_bytes;
+	return 0;
+}
+
+/*
  * Classify the opcode: kind, operand size for byte forms, ModRM and
  * immediate.  Only what lhv_emulate_mmio() carries out is accepted (the
  * one-byte map is SDM Vol. 2A Table A-2, the two-byte map Table A-3).
@@ -483,6 +513,9 @@ static int decode_opcode(struct dcursor *c, struct lhv_insn *in)
 		in->kind = LHV_INSN_BT;
 		in->alu = (op >> 3) & 3;
 		break;
+	case 0x0f20:
+	case 0x0f22:
+		return decode_mov_cr(c, in);
 	default:
 		return LHV_DECODE_UNSUPPORTED;
 	}

@@ -88,6 +88,9 @@ enum lhv_insn_kind {
 	LHV_INSN_LODS,		/* AC AD */
 	LHV_INSN_CMPXCHG,	/* 0F B0, 0F B1 */
 	LHV_INSN_XADD,		/* 0F C0, 0F C1 */
+	/* Decoded only (no memory operand): the caller carries them out. */
+	LHV_INSN_MOV_FROM_CR,	/* 0F 20: rm (GPR) <- CR reg */
+	LHV_INSN_MOV_TO_CR,	/* 0F 22: CR reg <- rm (GPR) */
 };
 
 /* insn->alu for the ALU kinds: the opcode's bits 5:3 (SDM Vol. 2 A.3). */

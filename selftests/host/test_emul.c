@@ -1046,6 +1046,50 @@ static void test_protocol(void)
 		    "undecoded insn rejected");
 }
 
+/*
+ * MOV to/from CR (0F 20/22): the CR in reg (+REX.R, LOCK for CR8), the
+ * GPR in rm (+REX.B) whatever mod says, no displacement, 64-bit operands
+ * in 64-bit mode and 32-bit ones elsewhere.
+ */
+static void test_decode_mov_cr(void)
+{
+	static const struct {
+		int mode;
+		const char *code;
+		int n, ret, kind, cr, gpr, opb;
+	} t[] = {
+		{ LHV_CPU_LONG64, "\x0f\x20\xe0", 3, 3, LHV_INSN_MOV_FROM_CR, 4, 0, 8 },
+		{ LHV_CPU_LONG64, "\x0f\x22\xe3", 3, 3, LHV_INSN_MOV_TO_CR, 4, 3, 8 },
+		{ LHV_CPU_LONG64, "\x41\x0f\x22\xe7", 4, 4, LHV_INSN_MOV_TO_CR, 4, 15, 8 },
+		{ LHV_CPU_LONG64, "\x44\x0f\x20\xc0", 4, 4, LHV_INSN_MOV_FROM_CR, 8, 0, 8 },
+		{ LHV_CPU_LONG64, "\x66\x0f\x20\xe1", 4, 4, LHV_INSN_MOV_FROM_CR, 4, 1, 8 },
+		/* mod 00 is still a register: no disp32 after rm 5. */
+		{ LHV_CPU_LONG64, "\x0f\x22\x25", 3, 3, LHV_INSN_MOV_TO_CR, 4, 5, 8 },
+		{ LHV_CPU_PROT32, "\x0f\x20\xe2", 3, 3, LHV_INSN_MOV_FROM_CR, 4, 2, 4 },
+		{ LHV_CPU_PROT32, "\xf0\x0f\x22\xc0", 4, 4, LHV_INSN_MOV_TO_CR, 8, 0, 4 },
+		{ LHV_CPU_REAL16, "\x0f\x22\xe6", 3, 3, LHV_INSN_MOV_TO_CR, 4, 6, 4 },
+		{ LHV_CPU_REAL16, "\x66\x0f\x20\xe6", 4, 4, LHV_INSN_MOV_FROM_CR, 4, 6, 4 },
+		{ LHV_CPU_LONG64, "\x0f\x22", 2, LHV_DECODE_TRUNCATED, 0, 0, 0, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct lhv_insn in;
+		int ret = lhv_decode((const u8 *)t[i].code, t[i].n, t[i].mode,
+				     &in);
+		bool ok = ret == t[i].ret;
+
+		if (ok && ret > 0)
+			ok = in.len == ret && in.kind == t[i].kind &&
+			     in.reg == t[i].cr && in.rm == t[i].gpr &&
+			     in.op_bytes == t[i].opb && !in.has_mem;
+		if (!ok)
+			ktap_diag("mov cr %zu: ret %d kind %d reg %d rm %d op %d",
+				  i, ret, in.kind, in.reg, in.rm, in.op_bytes);
+		ktap_result(ok, "decode mov cr %zu", i);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int seed = argc > 1 ? strtoul(argv[1], NULL, 0) : 1;
@@ -1056,6 +1100,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(ecases) / sizeof(ecases[0]); i++)
 		run_ecase(i, &ecases[i]);
 	test_protocol();
+	test_decode_mov_cr();
 	test_alu_oracle(seed);
 	test_native(seed);
 	return ktap_finish();
