@@ -86,6 +86,10 @@ struct lhv_exit {
 		struct {
 			u8 vector;
 		} exception;
+		struct {
+			u8 cr;		/* which control register */
+			bool write;	/* MOV to it */
+		} cr;
 	};
 };
 
@@ -152,6 +156,8 @@ struct lhv_arch_ops {
 	void (*set_cr2)(struct lhv_vcpu *vcpu, u64 cr2);  /* before a #PF */
 	u64 (*get_cr0)(struct lhv_vcpu *vcpu);
 	u64 (*get_cr4)(struct lhv_vcpu *vcpu);
+	/* The guest's CR4 (checked by lhv_cr4_write): host bits stay. */
+	void (*set_cr4)(struct lhv_vcpu *vcpu, u64 cr4);
 	u64 (*get_efer)(struct lhv_vcpu *vcpu);
 
 	/*
@@ -320,6 +326,7 @@ bool lhv_gpa_is_ram(struct lhv_vcpu *vcpu, u64 gpa, bool write);
 int lhv_guest_phys_rw(struct lhv_vcpu *vcpu, u64 gpa, void *buf, int len,
 		      bool write);
 void lhv_host_machine_check(void);
+int lhv_cr4_write(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr, u64 val);
 
 /* kmod/mmio.c */
 int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa);
@@ -330,6 +337,8 @@ int lhv_guest_linear_check(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
 void lhv_queue_page_fault(struct lhv_vcpu *vcpu, u64 lin, u32 error_code);
 int lhv_guest_linear_rw(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
 			u64 lin, void *buf, int len, bool write);
+int lhv_fetch_insn(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
+		   struct lhv_insn *insn);
 
 /* kmod/events.c */
 int lhv_ioctl_interrupt(struct lhv_vcpu *vcpu, void __user *argp);

@@ -252,6 +252,59 @@ static enum lhv_cpu_mode lhv_cpu_mode(const struct kvm_sregs *sr, u64 rflags)
 	return sr->cs.db ? LHV_CPU_PROT32 : LHV_CPU_PROT16;
 }
 
+/*
+ * The bytes at the guest's RIP, up to 15, page by page (SDM 2.3.11),
+ * through @env at the access rights @pf_user adds; stops at the first
+ * page that does not translate or is not RAM (the bytes past the
+ * instruction may well fault).  Returns how many were read.
+ */
+static int lhv_fetch_bytes(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
+			   const struct lhv_gpt_env *env, u32 pf_user,
+			   u8 *bytes)
+{
+	bool lm = (sr->efer & EFER_LMA) && sr->cs.l;
+	u64 lin = (lm ? 0 : sr->cs.base) + vcpu->regs[LHV_RIP];
+	int got = 0, n;
+	u64 ipa;
+	u32 err;
+
+	if (!lm)
+		lin = (u32)lin;
+	while (got < LHV_INSN_MAX_LEN) {
+		u64 addr = lin + got;
+
+		n = min_t(int, LHV_INSN_MAX_LEN - got,
+			  PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
+		if (lhv_gpt_walk(env, addr, LHV_PF_FETCH | pf_user, &ipa,
+				 &err) ||
+		    lhv_guest_phys_rw(vcpu, ipa, bytes + got, n, false))
+			break;
+		got += n;
+	}
+	return got;
+}
+
+/*
+ * Fetch and decode the instruction at RIP, for the exits the core
+ * emulates without a memory operand (MOV to/from CR on SVM without decode
+ * assists).  Returns its length, or <= 0 when it cannot be read or
+ * decoded.
+ */
+int lhv_fetch_insn(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
+		   struct lhv_insn *insn)
+{
+	struct lhv_gpt_env env;
+	u8 bytes[LHV_INSN_MAX_LEN];
+	u32 pf_user;
+	int n;
+
+	lhv_gpt_env_from(&env, vcpu, sr);
+	pf_user = (sr->cr0 & X86_CR0_PE) && sr->ss.dpl == 3 ? LHV_PF_USER : 0;
+	n = lhv_fetch_bytes(vcpu, sr, &env, pf_user, bytes);
+	return lhv_decode(bytes, n, lhv_cpu_mode(sr, vcpu->regs[LHV_RFLAGS]),
+			  insn);
+}
+
 /* Start emulating the instruction at RIP that touched MMIO at @gpa. */
 int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa)
 {
@@ -259,9 +312,7 @@ int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa)
 	struct lhv_emul_ctx *ctx = &m->ctx;
 	struct kvm_sregs sr;
 	enum lhv_cpu_mode mode;
-	u64 lin, ipa;
-	int i, r, n;
-	u32 err;
+	int i, r;
 
 	/*
 	 * The access faulted while the CPU delivered an event (its IDT, GDT
@@ -283,24 +334,7 @@ int lhv_mmio_begin(struct lhv_vcpu *vcpu, u64 gpa)
 	m->active = true;
 	m->nbytes = 0;
 	mode = lhv_cpu_mode(&sr, vcpu->regs[LHV_RFLAGS]);
-
-	/* Fetch up to 15 bytes, page by page (SDM 2.3.11). */
-	lin = (mode == LHV_CPU_LONG64 ? 0 : sr.cs.base) + vcpu->regs[LHV_RIP];
-	if (mode != LHV_CPU_LONG64)
-		lin = (u32)lin;
-	while (m->nbytes < sizeof(m->bytes)) {
-		u64 addr = lin + m->nbytes;
-
-		n = min_t(int, sizeof(m->bytes) - m->nbytes,
-			  PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
-		/* Not lhv_mmio_translate: bytes past the instruction may fault. */
-		if (lhv_gpt_walk(&m->env, addr, LHV_PF_FETCH | m->pf_user, &ipa,
-				 &err) ||
-		    lhv_guest_phys_rw(vcpu, ipa, m->bytes + m->nbytes, n,
-				      false))
-			break;
-		m->nbytes += n;
-	}
+	m->nbytes = lhv_fetch_bytes(vcpu, &sr, &m->env, m->pf_user, m->bytes);
 	r = lhv_decode(m->bytes, m->nbytes, mode, &m->insn);
 	if (r <= 0)
 		return lhv_mmio_internal_error(vcpu);

@@ -462,6 +462,49 @@ static int lhv_handle_exception(struct lhv_vcpu *vcpu,
 	return LHV_RESUME;
 }
 
+/*
+ * A MOV to or from a control register that the backend intercepts but
+ * cannot decode (SVM without decode assists: CR4, whose MCE bit the host
+ * keeps set underneath).  The instruction at RIP is decoded here; it
+ * must be the one that exited (the guest may have rewritten it since).
+ */
+static int lhv_handle_cr(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
+{
+	u8 kind = exit->cr.write ? LHV_INSN_MOV_TO_CR : LHV_INSN_MOV_FROM_CR;
+	struct kvm_sregs sr;
+	struct lhv_insn in;
+	u64 *reg, val;
+	bool lm;
+
+	lhv_ops->get_sregs(vcpu, &sr);
+	if (lhv_fetch_insn(vcpu, &sr, &in) <= 0 || in.kind != kind ||
+	    in.reg != exit->cr.cr || exit->cr.cr != 4)
+		return lhv_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					  exit);
+	/* CPL 0 only, not in virtual-8086 mode (SDM Vol. 2B, MOV CR). */
+	if (((sr.cr0 & X86_CR0_PE) && sr.ss.dpl) ||
+	    (vcpu->regs[LHV_RFLAGS] & X86_EFLAGS_VM)) {
+		lhv_ops->queue_exception(vcpu, X86_TRAP_GP, true, 0);
+		return LHV_RESUME;
+	}
+	lm = in.mode == LHV_CPU_LONG64;
+	reg = &vcpu->regs[in.rm];
+	if (exit->cr.write) {
+		val = lm ? *reg : (u32)*reg;
+		if (lhv_cr4_write(vcpu, &sr, val)) {
+			lhv_ops->queue_exception(vcpu, X86_TRAP_GP, true, 0);
+			return LHV_RESUME;
+		}
+	} else {
+		val = lhv_ops->get_cr4(vcpu);
+		*reg = lm ? val : (u32)val;
+	}
+	vcpu->regs[LHV_RIP] += in.len;
+	if (!lm)
+		vcpu->regs[LHV_RIP] = (u32)vcpu->regs[LHV_RIP];
+	return LHV_RESUME;
+}
+
 static int lhv_handle_exit(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 {
 	struct kvm_run *run = vcpu->run;
@@ -498,6 +541,8 @@ static int lhv_handle_exit(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 		return lhv_handle_xsetbv(vcpu, exit);
 	case LHV_EXIT_EXCEPTION:
 		return lhv_handle_exception(vcpu, exit);
+	case LHV_EXIT_CR_ACCESS:
+		return lhv_handle_cr(vcpu, exit);
 	case LHV_EXIT_INTR_WINDOW:
 		vcpu->irq_window_on = false;
 		if (READ_ONCE(run->request_interrupt_window) &&

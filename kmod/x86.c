@@ -110,6 +110,29 @@ int lhv_guest_phys_rw(struct lhv_vcpu *vcpu, u64 gpa, void *buf, int len,
 }
 
 /*
+ * A guest's MOV to CR4 that the core emulates (lhv_handle_cr): the bits
+ * lhv gives guests only, PAE kept and LA57 unchanged in IA-32e mode (SDM
+ * Vol. 2B MOV to CR4, #GP(0) conditions).  Changing a bit that shapes
+ * translations flushes the guest's TLB (SDM 4.10.4.1).  -EINVAL: #GP.
+ */
+int lhv_cr4_write(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr, u64 val)
+{
+	u64 tlb = X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | X86_CR4_SMEP |
+		  X86_CR4_SMAP | X86_CR4_PCIDE | X86_CR4_LA57;
+	u64 old = lhv_ops->get_cr4(vcpu);
+
+	if (val & ~lhv_cr4_allowed())
+		return -EINVAL;
+	if ((sr->efer & EFER_LMA) &&
+	    (!(val & X86_CR4_PAE) || ((val ^ old) & X86_CR4_LA57)))
+		return -EINVAL;
+	lhv_ops->set_cr4(vcpu, val);
+	if ((val ^ old) & tlb)
+		lhv_vcpu_request(vcpu, LHV_REQ_TLB_FLUSH);
+	return 0;
+}
+
+/*
  * A machine check that hit while a guest ran (an #MC exit, or one during
  * VM entry) goes to the host's handler, with interrupts still off, as if
  * it had hit the host.  The frame says user mode: what the handler may do

@@ -17,6 +17,7 @@
 #include <asm/processor.h>
 #include <asm/io.h>
 #include <asm/special_insns.h>
+#include <asm/tlbflush.h>
 #include <asm/trapnr.h>
 
 #include "svm.h"
@@ -203,6 +204,13 @@ static void svm_set_seg(struct vmcb_seg *s, u16 sel, u64 base, u32 limit,
 	s->attrib = attrib;
 }
 
+/* The guest's CR4 as it sees it; the CPU's keeps the host's MCE. */
+static void svm_write_cr4(struct lhv_svm_vcpu *svm, u64 cr4)
+{
+	svm->cr4 = cr4;
+	svm->vmcb->save.cr4 = cr4 | (cr4_read_shadow() & X86_CR4_MCE);
+}
+
 /* Guest state as after INIT (SDM 9.1.1, APM 14.1.3), as KVM sets it. */
 static void svm_reset_save(struct lhv_svm_vcpu *svm)
 {
@@ -224,6 +232,7 @@ static void svm_reset_save(struct lhv_svm_vcpu *svm)
 	s->dr6 = 0xffff0ff0ULL;
 	s->dr7 = 0x400ULL;
 	s->g_pat = svm->vcpu.pat;
+	svm_write_cr4(svm, 0);
 }
 
 static int svm_vcpu_create(struct lhv_vcpu *vcpu)
@@ -241,6 +250,7 @@ static int svm_vcpu_create(struct lhv_vcpu *vcpu)
 	c = &svm->vmcb->control;
 	c->intercept_dr = SVM_DR_INTERCEPTS;
 	c->intercept_exc = LHV_EXC_INTERCEPTED;
+	c->intercept_cr = SVM_CR_INTERCEPTS;
 	c->intercept1 = SVM_I1_INTR | SVM_I1_NMI | SVM_I1_SMI | SVM_I1_CPUID |
 			SVM_I1_HLT | SVM_I1_INVLPGA | SVM_I1_IOIO |
 			SVM_I1_MSR | SVM_I1_SHUTDOWN;
@@ -396,6 +406,13 @@ static void svm_decode_exit(struct lhv_svm_vcpu *svm, struct lhv_exit *exit)
 		svm_take_dr(svm);
 		exit->reason = LHV_EXIT_NONE;
 		break;
+	case SVM_EXIT_READ_CR4:
+	case SVM_EXIT_WRITE_CR4:
+		/* Decoded and done by the core (lhv_handle_cr). */
+		exit->reason = LHV_EXIT_CR_ACCESS;
+		exit->cr.cr = 4;
+		exit->cr.write = code == SVM_EXIT_WRITE_CR4;
+		break;
 	case SVM_EXIT_EXCP_BASE ... SVM_EXIT_EXCP_LAST:
 		/*
 		 * LHV_EXC_INTERCEPTED.  For #DB the CPU has written the
@@ -547,7 +564,7 @@ static void svm_get_sregs(struct lhv_vcpu *vcpu, struct kvm_sregs *sr)
 	sr->cr0 = s->cr0;
 	sr->cr2 = s->cr2;
 	sr->cr3 = s->cr3;
-	sr->cr4 = s->cr4;
+	sr->cr4 = to_svm(vcpu)->cr4;
 	sr->cr8 = to_svm(vcpu)->vmcb->control.int_ctl & 0xf;
 	sr->efer = s->efer & ~EFER_SVME;
 }
@@ -577,7 +594,7 @@ static int svm_set_sregs(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr)
 	s->cr0 = sr->cr0;
 	s->cr2 = sr->cr2;
 	s->cr3 = sr->cr3;
-	s->cr4 = sr->cr4;
+	svm_write_cr4(svm, sr->cr4);
 	s->efer = sr->efer | EFER_SVME;
 	s->cpl = (sr->cr0 & X86_CR0_PE) ? sr->ss.dpl : 0;
 	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl & ~0xfu) |
@@ -732,7 +749,12 @@ static u64 svm_get_efer(struct lhv_vcpu *vcpu)
 
 static u64 svm_get_cr4(struct lhv_vcpu *vcpu)
 {
-	return to_svm(vcpu)->vmcb->save.cr4;
+	return to_svm(vcpu)->cr4;
+}
+
+static void svm_set_cr4(struct lhv_vcpu *vcpu, u64 cr4)
+{
+	svm_write_cr4(to_svm(vcpu), cr4);
 }
 
 static bool svm_event_injected(struct lhv_vcpu *vcpu)
@@ -896,6 +918,7 @@ const struct lhv_arch_ops lhv_svm_ops = {
 	.set_cr2 = svm_set_cr2,
 	.get_cr0 = svm_get_cr0,
 	.get_cr4 = svm_get_cr4,
+	.set_cr4 = svm_set_cr4,
 	.get_efer = svm_get_efer,
 	.event_injected = svm_event_injected,
 	.interrupt_allowed = svm_interrupt_allowed,

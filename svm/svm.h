@@ -140,7 +140,17 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_EV_TYPE_EXC		(3ULL << SVM_EV_TYPE_SHIFT)
 #define SVM_EV_TYPE_SOFT	(4ULL << SVM_EV_TYPE_SHIFT)
 
+/*
+ * CR4 reads and writes are intercepted (bits 4 and 16 + 4 of
+ * intercept_cr): the hardware CR4 keeps the host's MCE bit, so that a
+ * machine check in guest mode is an #MC exit and not a shutdown, and the
+ * guest sees its own value (svm->cr4).
+ */
+#define SVM_CR_INTERCEPTS	(BIT(4) | BIT(16 + 4))
+
 /* Exit codes (APM vol. 2, Appendix C) */
+#define SVM_EXIT_READ_CR4	0x004
+#define SVM_EXIT_WRITE_CR4	0x014
 #define SVM_EXIT_DR0_READ	0x020
 #define SVM_EXIT_DR15_WRITE	0x03f
 #define SVM_EXIT_EXCP_BASE	0x040	/* + the vector, to 0x05f */
@@ -188,6 +198,7 @@ struct lhv_svm_vcpu {
 	bool guest_owns_dr;		/* DR0-3 switched around VMRUN */
 	u64 dr[4];
 	u32 pkru;			/* the guest's, on hosts with PKU */
+	u64 cr4;			/* the guest's view (SVM_CR_INTERCEPTS) */
 };
 
 static inline struct lhv_svm_vcpu *to_svm(struct lhv_vcpu *vcpu)

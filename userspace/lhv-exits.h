@@ -20,7 +20,7 @@ static inline const char *lhv_exit_name(unsigned int reason)
 		[LHV_EXIT_XSETBV] = "xsetbv",
 		[LHV_EXIT_INTR_WINDOW] = "irq-window",
 		[LHV_EXIT_EXCEPTION] = "exception",
-		[LHV_EXIT_DR_ACCESS] = "dr", [LHV_EXIT_UNKNOWN] = "unknown",
+		[LHV_EXIT_CR_ACCESS] = "cr", [LHV_EXIT_UNKNOWN] = "unknown",
 	};
 
 	return reason < LHV_EXIT_NR && names[reason] ? names[reason] : "?";

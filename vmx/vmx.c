@@ -1002,6 +1002,7 @@ const struct lhv_arch_ops lhv_vmx_ops = {
 	.set_cr2 = vmx_set_cr2,
 	.get_cr0 = vmx_get_cr0,
 	.get_cr4 = vmx_get_cr4,
+	.set_cr4 = vmx_set_cr4,
 	.get_efer = vmx_get_efer,
 	.event_injected = vmx_event_injected,
 	.interrupt_allowed = vmx_interrupt_allowed,

@@ -117,6 +117,7 @@ void vmx_vmcs_put(struct lhv_vmx_vcpu *vmx, unsigned long flags);
 /* vmx_state.c: guest state, MSRs, exits. */
 void vmx_init_vmcs_guest(struct lhv_vmx_vcpu *vmx);
 u64 vmx_cr4_guest_owned(void);
+void vmx_set_cr4(struct lhv_vcpu *vcpu, u64 cr4);
 u64 vmx_get_cr4(struct lhv_vcpu *vcpu);
 void vmx_put_syscall_msrs(struct lhv_vmx_vcpu *vmx);
 void vmx_get_sregs(struct lhv_vcpu *vcpu, struct kvm_sregs *sregs);

@@ -81,6 +81,21 @@ static void vmx_write_cr4(struct lhv_vmx_vcpu *vmx, u64 cr4)
 	vmcs_write(VMCS_GUEST_CR4, vmx->cr4_hw);
 }
 
+/*
+ * The core's set_cr4 (a CR4 write it emulates; VMX decodes its own CR
+ * exits in vmx_handle_cr, so only for completeness of the ops).
+ */
+void vmx_set_cr4(struct lhv_vcpu *vcpu, u64 cr4)
+{
+	struct lhv_vmx_vcpu *vmx = to_vmx(vcpu);
+	unsigned long flags;
+
+	if (!vmx_vmcs_get(vmx, &flags))
+		return;
+	vmx_write_cr4(vmx, cr4);
+	vmx_vmcs_put(vmx, flags);
+}
+
 /* From the copies kept at every exit: callable with the VMCS anywhere. */
 u64 vmx_get_cr4(struct lhv_vcpu *vcpu)
 {

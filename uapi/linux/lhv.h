@@ -42,7 +42,7 @@ enum lhv_exit_reason {
 	LHV_EXIT_XSETBV,
 	LHV_EXIT_INTR_WINDOW,
 	LHV_EXIT_EXCEPTION,
-	LHV_EXIT_DR_ACCESS,
+	LHV_EXIT_CR_ACCESS,	/* MOV to/from a CR the core emulates */
 	LHV_EXIT_UNKNOWN,	/* exit nobody handles: internal error */
 	LHV_EXIT_NR
 };
