@@ -27,6 +27,9 @@
 #define C1_ECX_VMX BIT(5)
 #define E1_ECX_SVM BIT(2)
 #define C1_ECX_HYPERVISOR BIT(31)
+#define E8_EBX_RDPRU BIT(4)
+#define E1_EDX_RDTSCP BIT(27)
+#define C7_ECX_RDPID BIT(22)
 /* CPUID.1:EDX: FPU VME DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT PSE36
  * CLFSH MMX FXSR SSE SSE2.  No APIC, MTRR, MCE/MCA yet.
  */
@@ -91,7 +94,8 @@ static void lhv_cpuid_build(struct lhv_cpuid_table *t)
 
 	if (max >= 7) {
 		cpuid_count(7, 0, &a, &b, &c, &d);
-		lhv_cpuid_add(t, 7, 0, 0, b & C7_EBX_KEEP, 0, 0);
+		lhv_cpuid_add(t, 7, 0, 0, b & C7_EBX_KEEP,
+			      lhv_ops->tsc_aux ? c & C7_ECX_RDPID : 0, 0);
 	}
 	if (max >= 0xd && boot_cpu_has(X86_FEATURE_XSAVE)) {
 		cpuid_count(0xd, 0, &a, &b, &c, &d);
@@ -113,7 +117,8 @@ static void lhv_cpuid_build(struct lhv_cpuid_table *t)
 		switch (fn) {
 		case 0x80000001:
 			lhv_cpuid_add(t, fn, 0, a, 0, c & E1_ECX_KEEP,
-				      d & E1_EDX_KEEP);
+				      d & (E1_EDX_KEEP | (lhv_ops->tsc_aux ?
+							  E1_EDX_RDTSCP : 0)));
 			break;
 		case 0x80000002 ... 0x80000004:
 			lhv_cpuid_add(t, fn, 0, a, b, c, d);
@@ -126,6 +131,17 @@ static void lhv_cpuid_build(struct lhv_cpuid_table *t)
 			break;
 		}
 	}
+}
+
+/* What the run loop and the backend check often, taken from the table. */
+static void lhv_cpuid_update_caps(struct lhv_vcpu *vcpu)
+{
+	u32 a, b, c, d;
+
+	lhv_cpuid_lookup(vcpu, 0x80000001, 0, &a, &b, &c, &d);
+	vcpu->cpuid_rdtscp = d & E1_EDX_RDTSCP;
+	lhv_cpuid_lookup(vcpu, 7, 0, &a, &b, &c, &d);
+	vcpu->cpuid_rdpid = c & C7_ECX_RDPID;
 }
 
 void lhv_cpuid_init_default(struct lhv_vcpu *vcpu)
@@ -141,6 +157,7 @@ void lhv_cpuid_init_default(struct lhv_vcpu *vcpu)
 	for (i = 0; i < t.nent; i++)
 		if (t.e[i].function == 1)
 			t.e[i].ebx |= (vcpu->vcpu_id << 24) | (1 << 16);
+	lhv_cpuid_update_caps(vcpu);
 }
 
 int lhv_ioctl_get_supported_cpuid(void __user *argp)
@@ -170,8 +187,10 @@ out_free:
 
 /*
  * KVM_SET_CPUID2: the guest sees what userspace set, except features lhv
- * cannot give it: nested VMX/SVM, and XSAVE features beyond what it
- * switches (the supported XCR0).
+ * cannot give it: nested VMX/SVM, XSAVE features beyond what it switches
+ * (the supported XCR0), performance counters (leaf 0AH: RDPMC is #GP),
+ * RDPRU (#UD), and RDTSCP/RDPID where the backend does not give the
+ * guest its own TSC_AUX (they #UD there).
  */
 int lhv_ioctl_set_cpuid2(struct lhv_vcpu *vcpu, void __user *argp)
 {
@@ -187,6 +206,7 @@ int lhv_ioctl_set_cpuid2(struct lhv_vcpu *vcpu, void __user *argp)
 	if (copy_from_user(vcpu->cpuid, ucpuid->entries,
 			   hdr.nent * sizeof(vcpu->cpuid[0]))) {
 		vcpu->nr_cpuid = 0;
+		lhv_cpuid_update_caps(vcpu);
 		return -EFAULT;
 	}
 	vcpu->nr_cpuid = hdr.nent;
@@ -197,11 +217,20 @@ int lhv_ioctl_set_cpuid2(struct lhv_vcpu *vcpu, void __user *argp)
 			e->ecx &= ~C1_ECX_VMX;
 		if (e->function == 0x80000001)
 			e->ecx &= ~E1_ECX_SVM;
+		if (e->function == 0xa)
+			e->eax = e->ebx = e->ecx = e->edx = 0;
+		if (e->function == 0x80000008)
+			e->ebx &= ~E8_EBX_RDPRU;
+		if (e->function == 0x80000001 && !lhv_ops->tsc_aux)
+			e->edx &= ~E1_EDX_RDTSCP;
+		if (e->function == 7 && e->index == 0 && !lhv_ops->tsc_aux)
+			e->ecx &= ~C7_ECX_RDPID;
 		if (e->function == 0xd && e->index == 0) {
 			e->eax &= (u32)xcr0;
 			e->edx &= xcr0 >> 32;
 		}
 	}
+	lhv_cpuid_update_caps(vcpu);
 	return 0;
 }
 

@@ -120,6 +120,11 @@ struct lhv_arch_ops {
 	size_t vm_size;		/* sizeof the backend's VM, lhv_vm first */
 	size_t vcpu_size;	/* sizeof the backend's vCPU, lhv_vcpu first */
 	enum lhv_mmu_format mmu_format;
+	/*
+	 * The guest's RDTSCP and RDPID run and see its own TSC_AUX (the
+	 * backend switches MSR_TSC_AUX): CPUID may show them.
+	 */
+	bool tsc_aux;
 
 	/* Can this CPU run us?  Logs one line per missing feature. */
 	bool (*hardware_supported)(void);
@@ -246,6 +251,10 @@ struct lhv_vcpu {
 	bool irq_window_on;		/* backend asked to exit at the window */
 	u32 mp_state;
 	u64 xcr0;			/* guest XCR0 */
+	u32 tsc_aux;			/* guest MSR_TSC_AUX (bits 31:0) */
+	/* The vCPU's CPUID has RDTSCP / RDPID (set with the table). */
+	bool cpuid_rdtscp;
+	bool cpuid_rdpid;
 	/* MSR exit being completed by userspace (KVM_EXIT_X86_*MSR). */
 	bool msr_pending;
 	bool msr_write;

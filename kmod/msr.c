@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/msr-index.h>
+#include <asm/processor.h>
 
 #include "lhv.h"
 
@@ -23,7 +24,7 @@ static const u32 lhv_msrs[] = {
 	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_CR_PAT, MSR_IA32_TSC, MSR_IA32_APICBASE,
-	MSR_IA32_MISC_ENABLE, MSR_MTRRdefType,
+	MSR_IA32_MISC_ENABLE, MSR_MTRRdefType, MSR_TSC_AUX,
 	0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
 	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
 	MSR_MTRR_FIX_64K, MSR_MTRR_FIX_16K_0, MSR_MTRR_FIX_16K_1,
@@ -43,6 +44,17 @@ static int lhv_mtrr_fixed_index(u32 index)
 		return 3 + index - MSR_MTRR_FIX_4K_0;
 	}
 	return -1;
+}
+
+/*
+ * TSC_AUX (C000_0103h) is what RDTSCP returns in ECX and RDPID returns:
+ * the guest may use it when its CPUID has either instruction (APM vol. 2,
+ * 13.2.4; SDM 17.17.2), userspace always.  Bits 63:32 are reserved on
+ * Intel (#GP) and ignored on AMD.
+ */
+static int lhv_tsc_aux_access(struct lhv_vcpu *vcpu, bool host)
+{
+	return host || vcpu->cpuid_rdtscp || vcpu->cpuid_rdpid ? 0 : -EINVAL;
 }
 
 /* MTRR memory types are 0, 1, 4, 5, 6 (SDM 12.11.2). */
@@ -83,6 +95,11 @@ int lhv_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_IA32_UCODE_REV:
 	case MSR_IA32_PLATFORM_ID:
 		*data = 0;
+		return 0;
+	case MSR_TSC_AUX:
+		if (lhv_tsc_aux_access(vcpu, host))
+			return -EINVAL;
+		*data = vcpu->tsc_aux;
 		return 0;
 	}
 	return -ENOENT;		/* unknown to lhv */
@@ -126,6 +143,13 @@ int lhv_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->mtrr_var[index - 0x200] = data;
 		return 0;
 	case MSR_IA32_UCODE_REV:
+		return 0;
+	case MSR_TSC_AUX:
+		if (lhv_tsc_aux_access(vcpu, host))
+			return -EINVAL;
+		if ((data >> 32) && boot_cpu_data.x86_vendor == X86_VENDOR_INTEL)
+			return -EINVAL;
+		vcpu->tsc_aux = data;
 		return 0;
 	}
 	return -ENOENT;		/* unknown to lhv */

@@ -43,8 +43,9 @@ void lhv_vcpu_forget(struct lhv_vcpu *vcpu)
  * Preempt notifier, registered from the first time in a KVM_RUN that the
  * backend keeps guest state loaded in the CPU between entries
  * (lhv_vcpu_hold_state) to the end of that KVM_RUN: a task switch away
- * puts the vCPU; the next entry notices a new CPU by itself.  A backend
- * that never holds state (SVM) pays nothing for it.
+ * puts the vCPU; the next entry notices a new CPU by itself.  A KVM_RUN
+ * in which the backend holds nothing (SVM, unless the guest's TSC_AUX
+ * differs from the host's) pays nothing for it.
  */
 static void lhv_sched_in(struct preempt_notifier *pn, int cpu)
 {

@@ -23,6 +23,8 @@ Boot the SVM lab host (QEMU TCG, -cpu qemu64,+svm,+npt) and run the tests.
   --name NAME       results go to \$BUILD/results/NAME.txt (default svm,
                     or the mode's name when it is not check)
   --append ARGS     extra kernel command line
+  --cpu-flags FLAGS more QEMU CPU flags after +svm,+npt (e.g.
+                    +rdtscp,+rdpid for the TSC_AUX tests of insns)
   --add SRC:DEST    also put file SRC at DEST in the image (repeatable;
                     e.g. an extra test: --add x:/tests/x --tests x)
   --no-build        reuse \$BUILD/lab/NAME.cpio
@@ -31,6 +33,7 @@ USAGE
 }
 
 mode=check targets=lhv,kvm tests= tmo=600 ttmo=120 name= extra= build=1
+cpuflags=
 adds=()
 while (($#)); do
 	case "$1" in
@@ -42,6 +45,7 @@ while (($#)); do
 	--test-timeout) ttmo=$2; shift ;;
 	--name) name=$2; shift ;;
 	--append) extra=$2; shift ;;
+	--cpu-flags) cpuflags=,$2; shift ;;
 	--no-build) build=0 ;;
 	--add) adds+=(--add "$2"); shift ;;
 	*) usage >&2; exit 2 ;;
@@ -91,7 +95,7 @@ append+=" lhvlab.timeout=$ttmo"
 [[ -n "$tests" ]] && append+=" lhvlab.tests=$tests"
 [[ -n "$extra" ]] && append+=" $extra"
 
-qemu=(qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -smp 1 -m 1024
+qemu=(qemu-system-x86_64 -accel tcg -cpu "qemu64,+svm,+npt$cpuflags" -smp 1 -m 1024
 	-nodefaults -display none -no-reboot
 	-kernel "$LAB_KERNEL" -initrd "$initrd" -append "$append"
 	-chardev "file,id=res,path=$stream")

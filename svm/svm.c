@@ -2,8 +2,9 @@
 /*
  * svm/svm.c - the AMD SVM backend: probing, per-CPU enable (EFER.SVME and
  * the host save area), the VMCB of each vCPU (reset state, intercepts,
- * nested paging), ASIDs, guest register state through the KVM ABI, and
- * turning #VMEXITs into struct lhv_exit.  Works without NRIP-save and
+ * nested paging), ASIDs, guest register state through the KVM ABI, the
+ * guest's TSC_AUX in the MSR around VMRUN, and turning #VMEXITs into
+ * struct lhv_exit.  Works without NRIP-save and
  * decode assists (QEMU's TCG has neither): instruction lengths are known
  * per exit, and IOIO gives the next RIP in EXITINFO2.
  */
@@ -26,6 +27,7 @@
 #define CPUID_SVM_NRIPS		BIT(3)
 
 static bool svm_has_nrips __ro_after_init;
+static bool svm_has_tsc_aux __ro_after_init;	/* MSR_TSC_AUX exists */
 static u32 svm_max_asid __ro_after_init;
 static void *svm_msrpm __ro_after_init;	/* shared by every vCPU */
 static void *svm_iopm __ro_after_init;
@@ -35,6 +37,7 @@ struct svm_cpu {
 	struct page *host_vmcb;		/* VMSAVE/VMLOAD of host state */
 	u64 asid_gen;
 	u32 next_asid;
+	u64 host_tsc_aux;		/* Linux's CPU and node number */
 };
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
 
@@ -67,6 +70,8 @@ static bool svm_hardware_supported(void)
 	if (!ok)
 		return false;
 	svm_has_nrips = edx & CPUID_SVM_NRIPS;
+	svm_has_tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP) ||
+			  boot_cpu_has(X86_FEATURE_RDPID);
 	svm_max_asid = ebx - 1;
 	if (!svm_has_nrips)
 		pr_info("lhv: svm: no NRIP-save, using known instruction lengths\n");
@@ -171,6 +176,12 @@ static int svm_cpu_enable(void)
 	}
 	wrmsrl(MSR_EFER, efer | EFER_SVME);
 	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(sc->hsave));
+	/*
+	 * Linux writes TSC_AUX once per CPU as it comes up (for the vDSO's
+	 * getcpu) and never again: that is the value to give back.
+	 */
+	if (svm_has_tsc_aux)
+		rdmsrl(MSR_TSC_AUX, sc->host_tsc_aux);
 	/* A new generation: no ASID may carry translations from before. */
 	sc->asid_gen++;
 	sc->next_asid = svm_max_asid + 1;
@@ -258,6 +269,14 @@ static int svm_vcpu_create(struct lhv_vcpu *vcpu)
 			SVM_I2_VMSAVE | SVM_I2_STGI | SVM_I2_CLGI |
 			SVM_I2_SKINIT | SVM_I2_MONITOR | SVM_I2_MWAIT |
 			SVM_I2_MWAIT_COND | SVM_I2_XSETBV;
+	/*
+	 * Instructions that reach host state if they run natively: INVD
+	 * would drop the host's dirty cache lines, WBINVD lets a guest stall
+	 * the whole host, RDPMC reads the host's counters, RDPRU its
+	 * APERF/MPERF.  See svm_decode_exit for what each becomes.
+	 */
+	c->intercept1 |= SVM_I1_RDPMC | SVM_I1_INVD;
+	c->intercept2 |= SVM_I2_WBINVD | SVM_I2_RDPRU;
 	c->iopm_pa = virt_to_phys(svm_iopm);
 	c->msrpm_pa = virt_to_phys(svm_msrpm);
 	c->int_ctl = SVM_INT_CTL_V_INTR_MASKING;
@@ -281,8 +300,46 @@ static void svm_vcpu_load(struct lhv_vcpu *vcpu, int cpu)
 	to_svm(vcpu)->asid_gen = 0;
 }
 
+/* The host's TSC_AUX is back before any user mode runs on this CPU. */
 static void svm_vcpu_put(struct lhv_vcpu *vcpu)
 {
+	struct lhv_svm_vcpu *svm = to_svm(vcpu);
+
+	if (svm->tsc_aux_loaded) {
+		wrmsrl(MSR_TSC_AUX, this_cpu_read(svm_cpu.host_tsc_aux));
+		svm->tsc_aux_loaded = false;
+	}
+}
+
+/*
+ * VMRUN does not switch TSC_AUX (it is not in the VMCB), and RDPID cannot
+ * be intercepted: the guest's value goes into the MSR itself before it
+ * runs, else RDTSCP/RDPID in the guest read the host's CPU number.  It
+ * stays there across exits until vcpu_put, as the kernel never reads
+ * TSC_AUX (its paranoid entry uses the GDT for the CPU number because
+ * hypervisors do this).  RDTSCP is intercepted (#UD) while the vCPU's
+ * CPUID lacks it (APM vol. 3, RDTSCP; 15.9 instruction intercepts).
+ */
+static void svm_load_tsc_aux(struct lhv_svm_vcpu *svm, struct svm_cpu *sc)
+{
+	struct lhv_vcpu *vcpu = &svm->vcpu;
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	if (vcpu->cpuid_rdtscp)
+		c->intercept2 &= ~SVM_I2_RDTSCP;
+	else
+		c->intercept2 |= SVM_I2_RDTSCP;
+	if (!svm_has_tsc_aux)
+		return;
+	if (vcpu->tsc_aux == (svm->tsc_aux_loaded ? svm->tsc_aux_hw :
+						    sc->host_tsc_aux))
+		return;
+	wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
+	svm->tsc_aux_hw = vcpu->tsc_aux;
+	if (!svm->tsc_aux_loaded) {
+		svm->tsc_aux_loaded = true;
+		lhv_vcpu_hold_state(vcpu);
+	}
 }
 
 /*
@@ -333,6 +390,8 @@ static void svm_take_dr(struct lhv_svm_vcpu *svm)
 }
 
 static void svm_set_irq_window(struct lhv_vcpu *vcpu, bool on);
+static void svm_queue_exception(struct lhv_vcpu *vcpu, u8 vector,
+				bool has_error, u32 error_code);
 
 static void svm_decode_exit(struct lhv_svm_vcpu *svm, struct lhv_exit *exit)
 {
@@ -397,6 +456,39 @@ static void svm_decode_exit(struct lhv_svm_vcpu *svm, struct lhv_exit *exit)
 	case SVM_EXIT_VMRUN ... SVM_EXIT_SKINIT:
 	case SVM_EXIT_MONITOR ... SVM_EXIT_MWAIT_COND:
 		exit->reason = LHV_EXIT_UD;
+		break;
+	case SVM_EXIT_RDTSCP:
+		/* Only intercepted while the vCPU's CPUID lacks RDTSCP. */
+		exit->reason = LHV_EXIT_UD;
+		break;
+	case SVM_EXIT_RDPRU:
+		/* lhv's CPUID has no RDPRU (8000_0008h EBX bit 4): #UD. */
+		exit->reason = LHV_EXIT_UD;
+		break;
+	case SVM_EXIT_INVD:
+	case SVM_EXIT_WBINVD:
+		/*
+		 * Guest memory is ordinary write-back host memory and no
+		 * device DMAs into it behind the caches, so there is nothing
+		 * a guest's INVD or WBINVD must achieve: both complete as
+		 * no-ops.  INVD is never run (it would throw away the host's
+		 * dirty lines), nor is a real WBINVD (it flushes every cache
+		 * of the package, a long stall for the whole host; KVM does
+		 * no more without non-coherent DMA).  Both are 0f 08 / 0f 09
+		 * (APM vol. 3); a prefixed form (WBNOINVD is f3 0f 09) is
+		 * only measured with NRIP-save.
+		 */
+		svm->vcpu.regs[LHV_RIP] += svm_insn_len(svm, 2);
+		exit->reason = LHV_EXIT_NONE;
+		break;
+	case SVM_EXIT_RDPMC:
+		/*
+		 * lhv gives the guest no performance counters (CPUID leaf
+		 * 0Ah and the PerfCtrExtCore bit read as zero): RDPMC of any
+		 * counter is an invalid ECX, #GP(0) (APM vol. 3, RDPMC).
+		 */
+		svm_queue_exception(&svm->vcpu, X86_TRAP_GP, true, 0);
+		exit->reason = LHV_EXIT_NONE;
 		break;
 	case SVM_EXIT_XSETBV:
 		exit->reason = LHV_EXIT_XSETBV;
@@ -468,6 +560,7 @@ static int svm_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 	vmcb->save.rip = vcpu->regs[LHV_RIP];
 	vmcb->save.rflags = vcpu->regs[LHV_RFLAGS];
 
+	svm_load_tsc_aux(svm, sc);
 	if (svm->guest_owns_dr)
 		lhv_load_guest_dr(svm->dr);
 	/*
@@ -898,6 +991,7 @@ const struct lhv_arch_ops lhv_svm_ops = {
 	.vm_size = sizeof(struct lhv_vm),
 	.vcpu_size = sizeof(struct lhv_svm_vcpu),
 	.mmu_format = LHV_MMU_NPT,
+	.tsc_aux = true,
 	.hardware_supported = svm_hardware_supported,
 	.hardware_setup = svm_hardware_setup,
 	.hardware_unsetup = svm_hardware_unsetup,

@@ -102,8 +102,10 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_I1_SMI		BIT(2)
 #define SVM_I1_INIT		BIT(3)
 #define SVM_I1_VINTR		BIT(4)
+#define SVM_I1_RDPMC		BIT(15)
 #define SVM_I1_CPUID		BIT(18)
 #define SVM_I1_IRET		BIT(20)
+#define SVM_I1_INVD		BIT(22)
 #define SVM_I1_HLT		BIT(24)
 #define SVM_I1_INVLPGA		BIT(26)
 #define SVM_I1_IOIO		BIT(27)
@@ -117,10 +119,13 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_I2_STGI		BIT(4)
 #define SVM_I2_CLGI		BIT(5)
 #define SVM_I2_SKINIT		BIT(6)
+#define SVM_I2_RDTSCP		BIT(7)
+#define SVM_I2_WBINVD		BIT(9)	/* WBINVD and WBNOINVD */
 #define SVM_I2_MONITOR		BIT(10)
 #define SVM_I2_MWAIT		BIT(11)
 #define SVM_I2_MWAIT_COND	BIT(12)
 #define SVM_I2_XSETBV		BIT(13)
+#define SVM_I2_RDPRU		BIT(14)
 
 #define SVM_INT_CTL_V_IRQ	BIT(8)
 #define SVM_INT_CTL_V_PRIO_MASK	(0xfu << 16)
@@ -160,8 +165,10 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_EXIT_SMI		0x062
 #define SVM_EXIT_INIT		0x063
 #define SVM_EXIT_VINTR		0x064
+#define SVM_EXIT_RDPMC		0x06f
 #define SVM_EXIT_CPUID		0x072
 #define SVM_EXIT_IRET		0x074
+#define SVM_EXIT_INVD		0x076
 #define SVM_EXIT_HLT		0x078
 #define SVM_EXIT_INVLPGA	0x07a
 #define SVM_EXIT_IOIO		0x07b
@@ -169,9 +176,12 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_EXIT_SHUTDOWN	0x07f
 #define SVM_EXIT_VMRUN		0x080
 #define SVM_EXIT_SKINIT		0x086
+#define SVM_EXIT_RDTSCP		0x087
+#define SVM_EXIT_WBINVD		0x089
 #define SVM_EXIT_MONITOR	0x08a
 #define SVM_EXIT_MWAIT_COND	0x08c
 #define SVM_EXIT_XSETBV		0x08d
+#define SVM_EXIT_RDPRU		0x08e
 #define SVM_EXIT_NPF		0x400
 #define SVM_EXIT_INVALID	((u64)-1)
 
@@ -196,6 +206,8 @@ struct lhv_svm_vcpu {
 	u64 asid_gen;
 	u64 shadow_rip;			/* RIP of the last exit */
 	bool guest_owns_dr;		/* DR0-3 switched around VMRUN */
+	bool tsc_aux_loaded;		/* MSR_TSC_AUX holds the guest's */
+	u32 tsc_aux_hw;			/* what it holds then */
 	u64 dr[4];
 	u32 pkru;			/* the guest's, on hosts with PKU */
 	u64 cr4;			/* the guest's view (SVM_CR_INTERCEPTS) */

@@ -179,9 +179,13 @@ static bool vmx_probe_controls(bool true_ctls)
 		return false;
 	/* The windows are required, but opened only when wanted. */
 	c->proc &= ~(PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING);
+	/*
+	 * WBINVD exiting where the CPU has it: a guest's WBINVD would stall
+	 * the whole host (vmx_decode_exit makes it a no-op).
+	 */
 	ok &= vmx_adjust(MSR_IA32_VMX_PROCBASED_CTLS2, "secondary",
-			 vmx_proc2_req, ARRAY_SIZE(vmx_proc2_req), 0,
-			 PROC2_RDTSCP | PROC2_INVPCID | PROC2_WBINVD_EXITING,
+			 vmx_proc2_req, ARRAY_SIZE(vmx_proc2_req),
+			 PROC2_WBINVD_EXITING, PROC2_RDTSCP | PROC2_INVPCID,
 			 &c->proc2);
 	ok &= vmx_adjust(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
 				     MSR_IA32_VMX_EXIT_CTLS,

@@ -779,8 +779,23 @@ void vmx_decode_exit(struct lhv_vmx_vcpu *vmx, u32 reason,
 		exit->reason = LHV_EXIT_NONE;
 		break;
 	case EXIT_INVD:
-		/* Guest memory is host memory: nothing to invalidate. */
+	case EXIT_WBINVD:
+		/*
+		 * Guest memory is write-back host memory and no device DMAs
+		 * into it behind the caches: nothing to invalidate or write
+		 * back, so both complete as no-ops.  A real WBINVD would
+		 * stall the whole host for the guest (svm/svm.c says more).
+		 */
 		vmx_skip(vmx);
+		exit->reason = LHV_EXIT_NONE;
+		break;
+	case EXIT_RDPMC:
+		/*
+		 * No performance counters for the guest (CPUID leaf 0AH
+		 * reads as zero): every ECX is invalid, #GP(0) (SDM vol. 2B,
+		 * RDPMC), as on KVM without a vPMU.
+		 */
+		vmx_inject_gp(vmx);
 		exit->reason = LHV_EXIT_NONE;
 		break;
 	case EXIT_XSETBV:
@@ -788,7 +803,6 @@ void vmx_decode_exit(struct lhv_vmx_vcpu *vmx, u32 reason,
 		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
 		break;
 	case EXIT_GETSEC:
-	case EXIT_RDPMC:
 	case EXIT_RSM:
 	case EXIT_VMCALL ... EXIT_VMXON:
 	case EXIT_MWAIT:
