@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
+#include <asm/asm.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
 #include <asm/msr.h>
@@ -38,6 +39,7 @@ struct svm_cpu {
 	u64 asid_gen;
 	u32 next_asid;
 	u64 host_tsc_aux;		/* Linux's CPU and node number */
+	bool enabled;			/* EFER.SVME is ours and set */
 };
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
 
@@ -185,15 +187,32 @@ static int svm_cpu_enable(void)
 	/* A new generation: no ASID may carry translations from before. */
 	sc->asid_gen++;
 	sc->next_asid = svm_max_asid + 1;
+	WRITE_ONCE(sc->enabled, true);
 	return 0;
 }
 
+/*
+ * Also the emergency path (NMI context, a crash).  svm_vcpu_run checks
+ * sc->enabled, so no VMRUN is tried once SVM is off here (after the reboot
+ * notifier, a failed resume, a CPU going offline).
+ */
 static void svm_cpu_disable(void)
 {
+	struct svm_cpu *sc = this_cpu_ptr(&svm_cpu);
 	u64 efer;
 
+	WRITE_ONCE(sc->enabled, false);
 	wrmsrl(MSR_VM_HSAVE_PA, 0);
 	rdmsrl(MSR_EFER, efer);
+	if (!(efer & EFER_SVME))
+		return;
+	/*
+	 * GIF set first: a crash between lhv_svm_enter's CLGI and STGI must
+	 * not leave NMIs and INIT blocked for the reboot or kdump that
+	 * follows (APM 15.17).  STGI is #UD only if SVM is already off.
+	 */
+	asm volatile("1: stgi\n2:\n\t"
+		     _ASM_EXTABLE(1b, 2b) : : : "memory");
 	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
 }
 
@@ -547,7 +566,11 @@ static int svm_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 	struct vmcb *vmcb = svm->vmcb;
 	struct svm_cpu *sc = this_cpu_ptr(&svm_cpu);
 	u32 host_pkru = 0;
+	int fault;
 
+	/* SVM is off on this CPU: VMRUN would be #UD (APM 15.4). */
+	if (unlikely(!READ_ONCE(sc->enabled)))
+		return -EIO;
 	svm_assign_asid(svm, sc);
 	if (unlikely(READ_ONCE(vcpu->requests)) &&
 	    lhv_vcpu_check_request(vcpu, LHV_REQ_TLB_FLUSH))
@@ -575,9 +598,10 @@ static int svm_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 			wrpkru(svm->pkru);
 	}
 
-	lhv_svm_enter(vcpu->regs, svm->vmcb_pa, page_to_phys(sc->host_vmcb));
+	fault = lhv_svm_enter(vcpu->regs, svm->vmcb_pa,
+			      page_to_phys(sc->host_vmcb));
 	/* A machine check in the guest is the host's (see lhv.h). */
-	if (unlikely(vmcb->control.exit_code ==
+	if (unlikely(!fault && vmcb->control.exit_code ==
 		     SVM_EXIT_EXCP_BASE + X86_TRAP_MC))
 		lhv_host_machine_check();
 
@@ -587,6 +611,12 @@ static int svm_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 		svm->pkru = rdpkru();
 		if (svm->pkru != host_pkru)
 			wrpkru(host_pkru);
+	}
+	if (unlikely(fault)) {
+		/* SVM went off under us (emergency disable): nothing ran. */
+		pr_warn_ratelimited("lhv: svm: SVM instruction faulted on CPU %d\n",
+				    smp_processor_id());
+		return -EIO;
 	}
 	vmcb->control.tlb_control = 0;
 	vcpu->regs[LHV_RAX] = vmcb->save.rax;

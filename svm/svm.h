@@ -219,6 +219,6 @@ static inline struct lhv_svm_vcpu *to_svm(struct lhv_vcpu *vcpu)
 }
 
 /* svm_entry.S */
-void lhv_svm_enter(u64 *regs, u64 vmcb_pa, u64 host_save_pa);
+int lhv_svm_enter(u64 *regs, u64 vmcb_pa, u64 host_save_pa);
 
 #endif /* LHV_SVM_H */
