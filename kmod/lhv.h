@@ -319,6 +319,7 @@ void lhv_vm_kick_all(struct lhv_vm *vm);
 
 /* kmod/vcpu.c */
 int lhv_create_vcpu(struct lhv_vm *vm, unsigned long id);
+void lhv_vcpu_reset_regs(struct lhv_vcpu *vcpu, u32 sig);
 
 /* kmod/run.c */
 int lhv_vcpu_run(struct lhv_vcpu *vcpu);

@@ -409,6 +409,40 @@ static void svm_take_dr(struct lhv_svm_vcpu *svm)
 }
 
 static void svm_set_irq_window(struct lhv_vcpu *vcpu, bool on);
+
+/*
+ * After a SHUTDOWN intercept the guest state the VMCB holds is undefined
+ * (APM vol. 2, 15.14: the shutdown intercept), so it is not run again.
+ * As KVM does, the vCPU goes through INIT right away: the save area, the
+ * event being injected, the interrupt shadow, CR8, DR0-3 and the register
+ * file take their reset values (what KVM_GET_SREGS/REGS then report), and
+ * the next KVM_RUN starts at the reset vector unless userspace sets some
+ * other state first.  TSC offset, PAT and the CPUID stay, and so do
+ * CR0.CD and CR0.NW, as INIT leaves them (SDM 9.1.1, Table 9-1): taken
+ * from the VMCB, the only copy, and NW only together with CD (VMRUN
+ * refuses NW alone).
+ */
+static void svm_shutdown_init(struct lhv_svm_vcpu *svm)
+{
+	struct lhv_vcpu *vcpu = &svm->vcpu;
+	struct vmcb_control *c = &svm->vmcb->control;
+	u64 cd_nw = svm->vmcb->save.cr0 & (X86_CR0_CD | X86_CR0_NW);
+	u32 sig, b, cx, d;
+
+	svm_reset_save(svm);
+	if (!(cd_nw & X86_CR0_CD))
+		cd_nw = 0;
+	svm->vmcb->save.cr0 = X86_CR0_ET | cd_nw;
+	c->event_inj = 0;
+	c->int_state = 0;
+	c->int_ctl &= ~0xfu;			/* V_TPR: CR8 = 0 */
+	c->intercept1 &= ~SVM_I1_IRET;
+	c->tlb_control = SVM_TLB_FLUSH_ALL;
+	memset(svm->dr, 0, sizeof(svm->dr));
+	vcpu->nmi_masked = false;
+	lhv_cpuid_lookup(vcpu, 1, 0, &sig, &b, &cx, &d);
+	lhv_vcpu_reset_regs(vcpu, sig ? sig : 0x600);
+}
 static void svm_queue_exception(struct lhv_vcpu *vcpu, u8 vector,
 				bool has_error, u32 error_code);
 
@@ -459,6 +493,7 @@ static void svm_decode_exit(struct lhv_svm_vcpu *svm, struct lhv_exit *exit)
 		exit->npf.present = c->exit_info1 & SVM_NPF_P;
 		break;
 	case SVM_EXIT_SHUTDOWN:
+		svm_shutdown_init(svm);
 		exit->reason = LHV_EXIT_SHUTDOWN;
 		break;
 	case SVM_EXIT_VINTR:
