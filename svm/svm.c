@@ -443,6 +443,7 @@ static void svm_shutdown_init(struct lhv_svm_vcpu *svm)
 	lhv_cpuid_lookup(vcpu, 1, 0, &sig, &b, &cx, &d);
 	lhv_vcpu_reset_regs(vcpu, sig ? sig : 0x600);
 }
+
 static void svm_queue_exception(struct lhv_vcpu *vcpu, u8 vector,
 				bool has_error, u32 error_code);
 
