@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
@@ -192,10 +193,66 @@ static void kvm_loads_while_lhv_loaded(void)
 	vm_free(kvm_vm_running());
 }
 
+/*
+ * Both at once, in a loop (issue 12, finding 17): a child creates and
+ * closes KVM VMs (KVM enables the hardware on each CPU for the first VM
+ * and disables it after the last) while lhv is loaded and unloaded.  Each
+ * attempt either works or gets EBUSY, nothing else; afterwards each works
+ * alone again.  The race itself needs a second CPU (KVM's enable IPI
+ * landing between lhv's check and its enable): on a one-CPU lab host
+ * this checks the interleavings preemption allows.
+ */
+#define RACE_LOADS	40
+#define RACE_VMS	400
+
+static void load_race(void)
+{
+	int loaded = 0, busy = 0, i, r, err, status;
+	pid_t pid;
+
+	require_kvm_target();
+	pid = fork();
+	TEST_ASSERT(pid >= 0, "fork: %s", strerrorname(errno));
+	if (pid == 0) {
+		int made = 0;
+
+		for (i = 0; i < RACE_VMS; i++) {
+			if (kvm_create_vm(&err) >= 0)
+				made++;
+			else if (err != EBUSY)
+				_exit(255);
+			usleep(200);
+		}
+		/* How many KVM got (at most 254), for the log. */
+		_exit(made * 254 / RACE_VMS);
+	}
+	for (i = 0; i < RACE_LOADS; i++) {
+		r = load_lhv();
+		if (r == 0) {
+			loaded++;
+			usleep(2000);
+			unload_lhv();
+		} else {
+			TEST_ASSERT(errno == EBUSY, "loading lhv: %s",
+				    strerrorname(errno));
+			busy++;
+		}
+	}
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	TEST_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) != 255,
+		    "KVM_CREATE_VM failed with an errno other than EBUSY");
+	printf("# lhv loaded %d times, refused %d times; KVM got %d%% of its VMs\n",
+	       loaded, busy, WEXITSTATUS(status) * 100 / 254);
+	TEST_ASSERT_EQ(load_lhv(), 0);
+	unload_lhv();
+	vm_free(kvm_vm_running());
+}
+
 static const struct test_case tests[] = {
 	TEST_CASE(lhv_refused_while_kvm_runs),
 	TEST_CASE(kvm_refused_while_lhv_loaded),
 	TEST_CASE(kvm_loads_while_lhv_loaded),
+	TEST_CASE(load_race),
 };
 
 int main(void)
