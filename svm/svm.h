@@ -149,7 +149,9 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
  * CR4 reads and writes are intercepted (bits 4 and 16 + 4 of
  * intercept_cr): the hardware CR4 keeps the host's MCE bit, so that a
  * machine check in guest mode is an #MC exit and not a shutdown, and the
- * guest sees its own value (svm->cr4).
+ * guest sees its own value (svm->cr4).  CR0 is the guest's outright:
+ * #VMEXIT loads the host's CR0 again (APM 15.6), so a guest's CR0.CD or
+ * NW makes only guest mode run uncached, at the guest's own cost.
  */
 #define SVM_CR_INTERCEPTS	(BIT(4) | BIT(16 + 4))
 
