@@ -60,6 +60,39 @@ enum lhv_reg {
 #define LHV_REQ_TLB_FLUSH	0
 
 /*
+ * Why the guest exited, as the core counts it (struct lhv_exit.reason).
+ * Internal: userspace sees the counters by name through the binary stats
+ * fd (kmod/stats.c names them "exits_..."), so a new reason changes no
+ * ABI; give it its name there too.
+ */
+enum lhv_exit_reason {
+	LHV_EXIT_NONE = 0,	/* host interrupt/NMI, nothing for the guest */
+	LHV_EXIT_IO,
+	LHV_EXIT_HLT,
+	LHV_EXIT_CPUID,
+	LHV_EXIT_RDMSR,
+	LHV_EXIT_WRMSR,
+	LHV_EXIT_NPF,		/* nested page fault / EPT violation */
+	LHV_EXIT_SHUTDOWN,	/* triple fault */
+	LHV_EXIT_FAIL_ENTRY,	/* the hardware refused the guest state */
+	LHV_EXIT_UD,		/* instruction the guest may not use: #UD */
+	LHV_EXIT_XSETBV,
+	LHV_EXIT_INTR_WINDOW,
+	LHV_EXIT_EXCEPTION,
+	LHV_EXIT_CR_ACCESS,	/* MOV to/from a CR the core emulates */
+	LHV_EXIT_UNKNOWN,	/* exit nobody handles: internal error */
+	LHV_EXIT_NR
+};
+
+/* Per-vCPU counters, written by the vCPU thread only (kmod/stats.c). */
+struct lhv_vcpu_stats {
+	u64 runs;			/* KVM_RUN calls */
+	u64 entries;			/* guest entries */
+	u64 user_exits;			/* exits handed to userspace */
+	u64 exits[LHV_EXIT_NR];
+};
+
+/*
  * struct lhv_exit - one VM exit, as the backend reports it to the core.
  * Filled by ops->vcpu_run() on every exit; read by kmod/run.c only.
  */
@@ -310,6 +343,10 @@ static inline void lhv_save_guest_dr(u64 *db)
 	get_debugreg(db[2], 2);
 	get_debugreg(db[3], 3);
 }
+
+/* kmod/stats.c */
+int lhv_vcpu_stats_fd(struct lhv_vcpu *vcpu, struct file *vcpu_file);
+int lhv_vm_stats_fd(struct lhv_vm *vm, struct file *vm_file);
 
 /* kmod/vm.c */
 int lhv_create_vm(unsigned long type);

@@ -176,9 +176,8 @@ static long lhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_XCRS:
 		r = lhv_ioctl_set_xcrs(vcpu, argp);
 		break;
-	case LHV_GET_VCPU_STATS:
-		r = copy_to_user(argp, &vcpu->stats, sizeof(vcpu->stats)) ?
-		    -EFAULT : 0;
+	case KVM_GET_STATS_FD:
+		r = lhv_vcpu_stats_fd(vcpu, filp);
 		break;
 	default:
 		r = -EINVAL;	/* as KVM answers on a vCPU fd */

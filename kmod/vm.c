@@ -41,6 +41,7 @@ long lhv_check_extension(long ext)
 	case KVM_CAP_INTR_SHADOW:
 	case KVM_CAP_DEBUGREGS:
 	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:
@@ -247,6 +248,8 @@ static long lhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 			return -EFAULT;
 		return lhv_vm_enable_cap(vm, &cap);
 	}
+	case KVM_GET_STATS_FD:
+		return lhv_vm_stats_fd(vm, filp);
 	default:
 		return -ENOTTY;
 	}

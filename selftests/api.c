@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "kvm_util.h"
+#include "kvm-stats.h"
 
 /* An ioctl number in KVM's space that KVM does not define. */
 #define KVM_BOGUS_IOCTL	_IO(KVMIO, 0xfe)
@@ -145,6 +146,66 @@ static void run_mmap(void)
 	vm_free(vm);
 }
 
+/*
+ * KVM_GET_STATS_FD (KVM API 4.133) on a VM and a vCPU: a header whose
+ * blocks lie in the file, one descriptor per counter, an "exits" counter
+ * that grows with the vCPU's exits (both lhv and KVM have it), nothing
+ * past the end, and a file that still reads after the vCPU's fd is gone.
+ */
+static int count_stat(const char *name, __u64 value, __u32 flags, void *arg)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void binary_stats(void)
+{
+	static const u8 code[] = { 0xe6, 0x10, 0xf4 };	/* out 0x10; hlt */
+	struct kvm_stats_header h;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	__u64 before, after;
+	int fd, vmfd, n = 0;
+	char c;
+
+	TEST_REQUIRE(kvm_check_cap(KVM_CAP_BINARY_STATS_FD) > 0);
+	vm = vm_create_realmode(64 * KiB, &vcpu, 0x1000);
+	vm_write(vm, 0x1000, code, sizeof(code));
+
+	fd = kvm_stats_open(vcpu->fd);
+	TEST_ASSERT(fd >= 0, "vCPU KVM_GET_STATS_FD: %s", strerrorname(errno));
+	TEST_ASSERT_EQ(pread(fd, &h, sizeof(h), 0), sizeof(h));
+	TEST_ASSERT(h.num_desc > 0 && h.name_size >= 8 &&
+		    h.id_offset >= sizeof(h) &&
+		    h.desc_offset >= h.id_offset + h.name_size &&
+		    h.data_offset >= h.desc_offset + h.num_desc *
+		    (sizeof(struct kvm_stats_desc) + h.name_size),
+		    "header %u %u %u %u %u", h.name_size, h.num_desc,
+		    h.id_offset, h.desc_offset, h.data_offset);
+	TEST_ASSERT_EQ(kvm_stats_each(fd, count_stat, &n), 0);
+	TEST_ASSERT_EQ(n, h.num_desc);
+	TEST_ASSERT_EQ(pread(fd, &c, 1, 1 << 20), 0);
+
+	TEST_ASSERT_EQ(kvm_stats_get(fd, "exits", &before), 0);
+	vcpu_run(vcpu);
+	assert_io_exit(vcpu, 0x10, 1, KVM_EXIT_IO_OUT, 1);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, KVM_EXIT_HLT);
+	TEST_ASSERT_EQ(kvm_stats_get(fd, "exits", &after), 0);
+	TEST_ASSERT(after >= before + 2, "exits %llu -> %llu",
+		    (unsigned long long)before, (unsigned long long)after);
+
+	vmfd = kvm_stats_open(vm->fd);
+	TEST_ASSERT(vmfd >= 0, "VM KVM_GET_STATS_FD: %s", strerrorname(errno));
+	TEST_ASSERT_EQ(pread(vmfd, &h, sizeof(h), 0), sizeof(h));
+	close(vmfd);
+
+	/* The stats fd keeps its vCPU: it still reads once all else is gone. */
+	vm_free(vm);
+	TEST_ASSERT_EQ(kvm_stats_get(fd, "exits", &after), 0);
+	close(fd);
+}
+
 static const struct test_case tests[] = {
 	TEST_CASE(api_version),
 	TEST_CASE(check_extension),
@@ -154,6 +215,7 @@ static const struct test_case tests[] = {
 	TEST_CASE(unknown_ioctl),
 	TEST_CASE(create_vcpu),
 	TEST_CASE(run_mmap),
+	TEST_CASE(binary_stats),
 };
 
 int main(void)

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include <linux/lhv.h>
 
 #include "processor.h"
 
@@ -105,10 +104,7 @@ static void guest_cache(void)
 
 static u64 lhv_entries(struct kvm_vcpu *vcpu)
 {
-	struct lhv_vcpu_stats st;
-
-	vcpu_ioctl(vcpu, LHV_GET_VCPU_STATS, &st);
-	return st.entries;
+	return vcpu_stat(vcpu, "entries");
 }
 
 /* Both complete as no-ops; on lhv each one is a VM exit. */

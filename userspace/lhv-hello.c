@@ -19,7 +19,7 @@
 #include <linux/kvm.h>
 #include <linux/lhv.h>
 
-#include "lhv-exits.h"
+#include "kvm-stats.h"
 
 #define MEM_SIZE	0x10000
 #define CODE_GPA	0x1000
@@ -75,8 +75,8 @@ static void usage(FILE *f)
 		"0x3f8 and halts, using only the KVM API.\n"
 		"  --dev PATH  device to use (default: $LHV_DEV, else /dev/lhv;\n"
 		"              /dev/kvm works too)\n"
-		"  --stats     print lhv's per-vCPU exit counters afterwards\n"
-		"              (LHV_GET_VCPU_STATS; not available on /dev/kvm)\n"
+		"  --stats     print the vCPU's non-zero counters afterwards\n"
+		"              (KVM_GET_STATS_FD: lhv's and KVM's alike)\n"
 		"Exit status: 0 when the guest halted, 1 otherwise.\n");
 }
 
@@ -89,24 +89,24 @@ static int xioctl(int fd, unsigned long req, void *arg, const char *what)
 	return r;
 }
 
+static int print_stat(const char *name, __u64 value, __u32 flags,
+		      void *arg)
+{
+	if (value)
+		fprintf(stderr, "  %-20s %llu\n", name,
+			(unsigned long long)value);
+	return 0;
+}
+
 static void print_stats(int vcpu)
 {
-	struct lhv_vcpu_stats st;
-	int i;
+	int fd = kvm_stats_open(vcpu);
 
-	if (ioctl(vcpu, LHV_GET_VCPU_STATS, &st) < 0) {
-		fprintf(stderr, "lhv-hello: no exit counters here (%s)\n",
+	if (fd < 0 || kvm_stats_each(fd, print_stat, NULL) < 0)
+		fprintf(stderr, "lhv-hello: no counters here (%s)\n",
 			strerror(errno));
-		return;
-	}
-	fprintf(stderr, "runs %llu entries %llu user_exits %llu\n",
-		(unsigned long long)st.runs, (unsigned long long)st.entries,
-		(unsigned long long)st.user_exits);
-	for (i = 0; i < LHV_EXIT_NR; i++)
-		if (st.exits[i])
-			fprintf(stderr, "  %-12s %llu\n",
-				lhv_exit_name(i),
-				(unsigned long long)st.exits[i]);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Real mode at CODE_GPA: every segment based at 0. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "kvm_util.h"
+#include "kvm-stats.h"
 
 #define DEFAULT_DEV	"/dev/lhv"
 
@@ -443,4 +444,17 @@ bool vcpu_set_cpuid_supported(struct kvm_vcpu *vcpu)
 	r = __vcpu_set_cpuid(vcpu, c);
 	free(c);
 	return r == 0;
+}
+
+u64 vcpu_stat(struct kvm_vcpu *vcpu, const char *name)
+{
+	int fd = kvm_stats_open(vcpu->fd);
+	__u64 v = 0;
+	int r;
+
+	TEST_ASSERT(fd >= 0, "KVM_GET_STATS_FD: %s", strerrorname(errno));
+	r = kvm_stats_get(fd, name, &v);
+	close(fd);
+	TEST_ASSERT(r == 0, "no counter \"%s\" in the vCPU's stats", name);
+	return v;
 }

@@ -108,6 +108,12 @@ void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
 void vcpu_sregs_set(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
 u64 vcpu_get_rip(struct kvm_vcpu *vcpu);
 
+/*
+ * A counter of the vCPU's binary stats (KVM_GET_STATS_FD), by name; the
+ * test fails when the device has no such counter.
+ */
+u64 vcpu_stat(struct kvm_vcpu *vcpu, const char *name);
+
 /* Exits. */
 const char *exit_reason_str(u32 reason);
 void vcpu_dump_exit(struct kvm_vcpu *vcpu);

@@ -27,7 +27,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
-#include "lhv-exits.h"
+#include "kvm-stats.h"
 #include "lhv-run.h"
 
 static struct vm *run_vm;
@@ -241,25 +241,35 @@ static int run_internal_error(struct vm *vm)
 	return RUN_EXIT_INTERNAL;
 }
 
-/* On /dev/lhv: the kernel's own exit counters (LHV_GET_VCPU_STATS). */
-static void run_report_lhv(struct vm *vm)
-{
-	struct lhv_vcpu_stats st;
-	char line[512];
-	size_t off = 0;
-	int i;
+/* The kernel's own non-zero counters (KVM_GET_STATS_FD), by name. */
+struct run_stats_line {
+	char text[1024];
+	size_t off;
+};
 
-	if (ioctl(vm->vcpu_fd, LHV_GET_VCPU_STATS, &st) < 0)
-		return;		/* not lhv (/dev/kvm): nothing more to say */
-	for (i = 0; i < LHV_EXIT_NR && off < sizeof(line) - 40; i++)
-		if (st.exits[i])
-			off += snprintf(line + off, sizeof(line) - off,
-					" %s %llu", lhv_exit_name(i),
-					(unsigned long long)st.exits[i]);
-	fprintf(stderr,
-		"lhv-run: lhv counted %llu KVM_RUNs, %llu entries, %llu exits to userspace; exits:%s\n",
-		(unsigned long long)st.runs, (unsigned long long)st.entries,
-		(unsigned long long)st.user_exits, off ? line : " none");
+static int run_stat_add(const char *name, __u64 value, __u32 flags,
+			void *arg)
+{
+	struct run_stats_line *l = arg;
+
+	if (value && l->off < sizeof(l->text) - 64)
+		l->off += snprintf(l->text + l->off, sizeof(l->text) - l->off,
+				   " %s %llu", name,
+				   (unsigned long long)value);
+	return 0;
+}
+
+static void run_report_kernel(struct vm *vm)
+{
+	struct run_stats_line l = { .off = 0 };
+	int fd = kvm_stats_open(vm->vcpu_fd);
+
+	if (fd < 0)
+		return;		/* no binary stats: nothing more to say */
+	if (kvm_stats_each(fd, run_stat_add, &l) == 0)
+		fprintf(stderr, "lhv-run: the kernel counted:%s\n",
+			l.off ? l.text : " nothing");
+	close(fd);
 }
 
 static void run_report(struct vm *vm, uint64_t start)
@@ -275,7 +285,7 @@ static void run_report(struct vm *vm, uint64_t start)
 		(unsigned long long)run_stats.window,
 		(unsigned long long)run_stats.intr,
 		(unsigned long long)run_stats.injected);
-	run_report_lhv(vm);
+	run_report_kernel(vm);
 }
 
 int run__loop(struct vm *vm)
