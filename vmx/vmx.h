@@ -3,13 +3,16 @@
  * vmx/vmx.h - the Intel VMX backend's own objects: the vCPU (its VMCS and
  * the guest state VMX does not switch by itself), the per-CPU state (VMXON
  * region, current VMCS, VMCSes loaded there), the capabilities found by the
- * probe, and the interface between vmx.c, vmx_state.c and vmx_entry.S.
+ * probe, and the interface between the files of vmx/, bottom up: vmcs.c
+ * (capabilities, per-CPU state, VMCS residency), vmx_events.c,
+ * vmx_state.c, vmx_l1d.c and vmx_entry.S, called by vmx.c on top.
  * Only vmx/ includes this file.
  */
 #ifndef LHV_VMX_H
 #define LHV_VMX_H
 
 #include <linux/list.h>
+#include <linux/percpu-defs.h>
 #include <asm/desc_defs.h>
 #include "lhv.h"
 #include "vmcs.h"
@@ -110,7 +113,28 @@ static inline struct lhv_vmx_vcpu *to_vmx(struct lhv_vcpu *vcpu)
 	return container_of(vcpu, struct lhv_vmx_vcpu, vcpu);
 }
 
-/* vmx.c: access to a VMCS outside vcpu_run (ioctls, exit handlers). */
+/* vmcs.c: the probe, the per-CPU state, VMCS residency. */
+/*
+ * struct vmx_cpu - per host CPU.  Touched only on that CPU, with
+ * interrupts off (IPIs from vmx_vmcs_unload() run there too).
+ */
+struct vmx_cpu {
+	void *vmxon_region;		/* one page, from hardware_setup */
+	bool vmxon;			/* in VMX operation */
+	struct lhv_vmx_vcpu *current_vmcs; /* after our last VMPTRLD */
+	struct list_head loaded;	/* VMCSes active on this CPU */
+	struct desc_ptr gdt, idt;	/* restored after every exit */
+	u64 star, lstar, cstar, sfmask;	/* the host's SYSCALL MSRs */
+};
+DECLARE_PER_CPU(struct vmx_cpu, vmx_cpu);
+
+bool vmx_hardware_supported(void);
+/* Residency; each definition says in which context it runs. */
+void vmx_vmcs_clear_here(struct lhv_vmx_vcpu *vmx);
+void vmx_vmcs_unload(struct lhv_vmx_vcpu *vmx);
+bool vmx_vmcs_load_here(struct lhv_vmx_vcpu *vmx);
+bool vmx_vmcs_acquire(struct lhv_vmx_vcpu *vmx, unsigned long *flags);
+/* Access to a VMCS outside vcpu_run (ioctls, exit handlers). */
 bool vmx_vmcs_get(struct lhv_vmx_vcpu *vmx, unsigned long *flags);
 void vmx_vmcs_put(struct lhv_vmx_vcpu *vmx, unsigned long flags);
 
