@@ -4,7 +4,8 @@
  * enabling of VMX/SVM (CPU hotplug, suspend, reboot, crash: the emergency
  * callback, left to KVM while kvm-intel/kvm-amd is loaded), and the
  * /dev/lhv system ioctls (KVM_GET_API_VERSION, KVM_CHECK_EXTENSION,
- * KVM_CREATE_VM, KVM_GET_VCPU_MMAP_SIZE).
+ * KVM_CREATE_VM, KVM_GET_VCPU_MMAP_SIZE; KVM_GET_SUPPORTED_CPUID and
+ * KVM_GET_MSR_INDEX_LIST are dispatched here to cpuid.c and msr.c).
  */
 #include <linux/module.h>
 #include <linux/miscdevice.h>

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kmod/vcpu.c - the vCPU object and its fd: KVM_CREATE_VCPU, mmap of the
- * shared kvm_run page (page 0) and PIO data page (page 1), and the register
- * ioctls.  KVM_RUN itself lives in run.c.
+ * shared kvm_run page (page 0) and PIO data page (page 1), the register
+ * ioctls (KVM_GET/SET_REGS, KVM_GET/SET_SREGS), the reset register state,
+ * and the vCPU ioctl dispatcher.  KVM_RUN itself lives in run.c, the other
+ * vCPU ioctls in events.c, fpu.c, msr.c and cpuid.c.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>

@@ -3,7 +3,9 @@
  * kmod/vm.c - the VM object and its fd: creation, KVM_CHECK_EXTENSION,
  * KVM_SET_USER_MEMORY_REGION (memslot add/move/delete with the NPT/EPT
  * zap and TLB shootdown that deletion needs; no slot above what the tables
- * map), KVM_CREATE_VCPU, teardown.
+ * map), KVM_CREATE_VCPU, KVM_ENABLE_CAP, KVM_SET_TSS_ADDR and
+ * KVM_SET_IDENTITY_MAP_ADDR (accepted, unused), kicking every vCPU out of
+ * the guest, teardown.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>

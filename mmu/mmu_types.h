@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mmu/mmu_types.h - types shared by the pure MMU code (slots.c, pte.c),
- * which builds both into lhv.ko and into the host unit tests.  Only this
- * header knows which of the two worlds it is in.
+ * mmu/mmu_types.h - the types, constants and functions of the pure MMU
+ * code (memslots: slots.c; entry formats: pte.c), which builds both into
+ * lhv.ko and into the host unit tests.  Only this header knows which of
+ * the two worlds it is in.
  */
 #ifndef LHV_MMU_TYPES_H
 #define LHV_MMU_TYPES_H

@@ -197,7 +197,7 @@ static_assert(offsetof(struct vmcb, save.g_pat) == 0x668);
 #define SVM_NPF_W		BIT_ULL(1)
 #define SVM_NPF_ID		BIT_ULL(4)
 
-/* DR0-DR3 reads and writes start intercepted (see svm_handle_dr). */
+/* DR0-DR3 reads and writes start intercepted (see svm_take_dr). */
 #define SVM_DR_INTERCEPTS	0x000f000f
 
 struct lhv_svm_vcpu {

@@ -662,7 +662,7 @@ static void vmx_decode_io(struct lhv_vmx_vcpu *vmx, u64 qual,
 
 /* A VM exit (basic reasons: SDM Appendix C) as the core sees it. */
 /*
- * An exception in the exception bitmap (VMX_EXC_INTERCEPTED) or an NMI.
+ * An exception in the exception bitmap (LHV_EXC_INTERCEPTED) or an NMI.
  * The NMI is the host's (vmx_vcpu_run raised it again), and so is a
  * machine check (vmx_vcpu_run ran the host's handler); #DB and #AC go
  * back to the guest through the core (LHV_EXIT_EXCEPTION).
