@@ -8,6 +8,8 @@
  * then sees exactly that, less what lhv cannot virtualise.  A few bits
  * follow the guest's state at CPUID time (OSXSAVE, the XSAVE area size).
  */
+#define pr_fmt(fmt) "lhv: " fmt
+
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/processor.h>

@@ -6,6 +6,8 @@
  * KVM_GET/SET_DEBUGREGS.  The core decides what to inject when; the
  * backend says whether the guest can take it and does the injection.
  */
+#define pr_fmt(fmt) "lhv: " fmt
+
 #include <linux/uaccess.h>
 
 #include "lhv.h"

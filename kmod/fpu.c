@@ -6,6 +6,8 @@
  * from the host.  Here: KVM_GET/SET_FPU, KVM_GET/SET_XSAVE,
  * KVM_GET/SET_XCRS and the checks on a new XCR0 (SDM 13.3).
  */
+#define pr_fmt(fmt) "lhv: " fmt
+
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/fpu/api.h>

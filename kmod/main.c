@@ -7,6 +7,8 @@
  * KVM_CREATE_VM, KVM_GET_VCPU_MMAP_SIZE; KVM_GET_SUPPORTED_CPUID and
  * KVM_GET_MSR_INDEX_LIST are dispatched here to cpuid.c and msr.c).
  */
+#define pr_fmt(fmt) "lhv: " fmt
+
 #include <linux/module.h>
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
@@ -73,7 +75,7 @@ static int lhv_cpu_online(unsigned int cpu)
 	r = lhv_cpu_enable_this();
 	preempt_enable();
 	if (r)
-		pr_warn("lhv: cannot enable %s on CPU %u: %d\n",
+		pr_warn("cannot enable %s on CPU %u: %d\n",
 			lhv_ops->name, cpu, r);
 	return r;
 }
@@ -96,7 +98,7 @@ static int lhv_suspend(void)
 static void lhv_resume(void)
 {
 	if (lhv_cpu_enable_this())
-		pr_warn("lhv: cannot re-enable %s after resume\n",
+		pr_warn("cannot re-enable %s after resume\n",
 			lhv_ops->name);
 }
 
@@ -263,7 +265,7 @@ static bool lhv_ops_complete(const struct lhv_arch_ops *ops)
 
 	for (; fn < end; fn++) {
 		if (!*fn) {
-			pr_err("lhv: %s backend lacks operation %td\n",
+			pr_err("%s backend lacks operation %td\n",
 			       ops->name, fn - (const void *const *)ops);
 			return false;
 		}
@@ -288,7 +290,7 @@ static int __init lhv_init(void)
 
 	lhv_ops = lhv_pick_backend();
 	if (!lhv_ops) {
-		pr_err("lhv: no usable VMX or SVM on this CPU\n");
+		pr_err("no usable VMX or SVM on this CPU\n");
 		return -ENODEV;
 	}
 	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
@@ -314,7 +316,7 @@ static int __init lhv_init(void)
 	r = misc_register(&lhv_misc);
 	if (r)
 		goto err_notifier_dec;
-	pr_info("lhv: %s backend ready, /dev/%s\n", lhv_ops->name,
+	pr_info("%s backend ready, /dev/%s\n", lhv_ops->name,
 		LHV_DEVICE_NAME);
 	return 0;
 
@@ -339,7 +341,7 @@ static void __exit lhv_exit(void)
 	/* After every CPU turned VMX/SVM off. */
 	lhv_emergency_unregister();
 	lhv_ops->hardware_unsetup();
-	pr_info("lhv: unloaded\n");
+	pr_info("unloaded\n");
 }
 
 module_init(lhv_init);

@@ -12,6 +12,8 @@
  * become KVM_EXIT_INTERNAL_ERROR.  Also: guest linear accesses for string
  * I/O (lhv_guest_linear_check/_rw).
  */
+#define pr_fmt(fmt) "lhv: " fmt
+
 #include <linux/mm.h>
 #include <linux/uaccess.h>
 

@@ -5,6 +5,8 @@
  * KVM_SET_MSRS ioctls.  MSRs living in the VMCB/VMCS (EFER, PAT, syscall
  * MSRs, segment bases, TSC offset) are the backend's get_msr/set_msr.
  */
+#define pr_fmt(fmt) "lhv: " fmt
+
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/msr-index.h>

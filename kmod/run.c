@@ -7,6 +7,8 @@
  * struct kvm_run.  The loop leaves for userspace only when it must: an exit
  * userspace handles, a pending signal, or immediate_exit.
  */
+#define pr_fmt(fmt) "lhv: " fmt
+
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>

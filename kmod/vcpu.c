@@ -6,6 +6,8 @@
  * and the vCPU ioctl dispatcher.  KVM_RUN itself lives in run.c, the other
  * vCPU ioctls in events.c, fpu.c, msr.c and cpuid.c.
  */
+#define pr_fmt(fmt) "lhv: " fmt
+
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>

@@ -7,6 +7,8 @@
  * KVM_SET_IDENTITY_MAP_ADDR (accepted, unused), kicking every vCPU out of
  * the guest, teardown.
  */
+#define pr_fmt(fmt) "lhv: " fmt
+
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>

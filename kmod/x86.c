@@ -6,6 +6,8 @@
  * values, reading guest-physical memory through the memslots, and
  * handing a machine check taken in guest mode to the host.
  */
+#define pr_fmt(fmt) "lhv: " fmt
+
 #include <linux/uaccess.h>
 #include <asm/mce.h>
 #include <asm/processor.h>

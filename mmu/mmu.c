@@ -6,6 +6,8 @@
  * walker is shared by NPT and EPT; only the entry format (pte.c) differs.
  * The loops over every leaf (zap, unpin, teardown) reschedule as they go.
  */
+#define pr_fmt(fmt) "lhv: " fmt
+
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>

@@ -8,6 +8,8 @@
  * decode assists (QEMU's TCG has neither): instruction lengths are known
  * per exit, and IOIO gives the next RIP in EXITINFO2.
  */
+#define pr_fmt(fmt) "lhv: svm: " fmt
+
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
@@ -53,20 +55,20 @@ static bool svm_hardware_supported(void)
 	    boot_cpu_data.x86_vendor != X86_VENDOR_HYGON)
 		return false;
 	if (!boot_cpu_has(X86_FEATURE_SVM)) {
-		pr_info("lhv: svm: CPUID reports no SVM\n");
+		pr_info("CPUID reports no SVM\n");
 		return false;
 	}
 	if (!rdmsrl_safe(MSR_VM_CR, &vm_cr) && (vm_cr & MSR_VM_CR_SVMDIS)) {
-		pr_info("lhv: svm: SVM disabled by firmware (VM_CR.SVMDIS)\n");
+		pr_info("SVM disabled by firmware (VM_CR.SVMDIS)\n");
 		return false;
 	}
 	cpuid(0x8000000a, &eax, &ebx, &ecx, &edx);
 	if (!(edx & BIT(0))) {
-		pr_info("lhv: svm: missing nested paging (NPT)\n");
+		pr_info("missing nested paging (NPT)\n");
 		ok = false;
 	}
 	if (ebx < 2) {
-		pr_info("lhv: svm: too few ASIDs (%u)\n", ebx);
+		pr_info("too few ASIDs (%u)\n", ebx);
 		ok = false;
 	}
 	if (!ok)
@@ -76,7 +78,7 @@ static bool svm_hardware_supported(void)
 			  boot_cpu_has(X86_FEATURE_RDPID);
 	svm_max_asid = ebx - 1;
 	if (!svm_has_nrips)
-		pr_info("lhv: svm: no NRIP-save, using known instruction lengths\n");
+		pr_info("no NRIP-save, using known instruction lengths\n");
 	return true;
 }
 
@@ -650,7 +652,7 @@ static int svm_vcpu_run(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 	}
 	if (unlikely(fault)) {
 		/* SVM went off under us (emergency disable): nothing ran. */
-		pr_warn_ratelimited("lhv: svm: SVM instruction faulted on CPU %d\n",
+		pr_warn_ratelimited("SVM instruction faulted on CPU %d\n",
 				    smp_processor_id());
 		return -EIO;
 	}

@@ -10,6 +10,8 @@
  * vmx_vmcs_put().  Nothing here calls the rest of vmx/: vmx.c,
  * vmx_state.c and vmx_events.c call down into this file.
  */
+#define pr_fmt(fmt) "lhv: vmx: " fmt
+
 #include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
@@ -52,14 +54,14 @@ static bool vmx_adjust(u32 msr, const char *what,
 	may1 = cap >> 32;
 	for (i = 0; i < nreq; i++) {
 		if (!(may1 & req[i].bit)) {
-			pr_info("lhv: vmx: missing %s (%s controls)\n",
+			pr_info("missing %s (%s controls)\n",
 				req[i].name, what);
 			ok = false;
 		}
 		val |= req[i].bit;
 	}
 	if (must1 & forbidden) {
-		pr_info("lhv: vmx: %s controls %#x cannot be cleared\n", what,
+		pr_info("%s controls %#x cannot be cleared\n", what,
 			must1 & forbidden);
 		ok = false;
 	}
@@ -168,16 +170,16 @@ static bool vmx_probe_ept(void)
 
 	for (i = 0; i < ARRAY_SIZE(req); i++) {
 		if (!(cap & req[i].bit)) {
-			pr_info("lhv: vmx: missing %s\n", req[i].name);
+			pr_info("missing %s\n", req[i].name);
 			ok = false;
 		}
 	}
 	if (!(cap & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL))) {
-		pr_info("lhv: vmx: missing INVEPT single- or all-context\n");
+		pr_info("missing INVEPT single- or all-context\n");
 		ok = false;
 	}
 	if (!(cap & (VPID_CAP_INVVPID_SINGLE | VPID_CAP_INVVPID_ALL))) {
-		pr_info("lhv: vmx: missing INVVPID single- or all-context\n");
+		pr_info("missing INVVPID single- or all-context\n");
 		ok = false;
 	}
 	return ok;
@@ -193,17 +195,17 @@ bool vmx_hardware_supported(void)
 		return false;
 	/* The raw bit: Linux hides X86_FEATURE_VMX when firmware locks it off. */
 	if (!(cpuid_ecx(1) & BIT(5))) {
-		pr_info("lhv: vmx: CPUID reports no VMX\n");
+		pr_info("CPUID reports no VMX\n");
 		return false;
 	}
 	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &fc)) {
-		pr_info("lhv: vmx: cannot read IA32_FEATURE_CONTROL\n");
+		pr_info("cannot read IA32_FEATURE_CONTROL\n");
 		return false;
 	}
 	/* SDM 24.7: VMXON needs lock and "VMX outside SMX" (bits 0, 2). */
 	if ((fc & FEAT_CTL_LOCKED) &&
 	    !(fc & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
-		pr_info("lhv: vmx: VMX disabled by firmware (IA32_FEATURE_CONTROL locked without VMX outside SMX)\n");
+		pr_info("VMX disabled by firmware (IA32_FEATURE_CONTROL locked without VMX outside SMX)\n");
 		return false;
 	}
 
@@ -211,15 +213,15 @@ bool vmx_hardware_supported(void)
 	c->revision = VMX_BASIC_REVISION(basic);
 	ok = true;
 	if (VMX_BASIC_SIZE(basic) > PAGE_SIZE) {
-		pr_info("lhv: vmx: VMCS larger than a page\n");
+		pr_info("VMCS larger than a page\n");
 		ok = false;
 	}
 	if (basic & VMX_BASIC_32BIT_ADDR) {
-		pr_info("lhv: vmx: VMX structures limited to 32-bit addresses\n");
+		pr_info("VMX structures limited to 32-bit addresses\n");
 		ok = false;
 	}
 	if (VMX_BASIC_MEMTYPE(basic) != VMX_MEMTYPE_WB) {
-		pr_info("lhv: vmx: VMCS memory type is not write-back\n");
+		pr_info("VMCS memory type is not write-back\n");
 		ok = false;
 	}
 	ok &= vmx_probe_controls(basic & VMX_BASIC_TRUE_CONTROLS);
@@ -229,7 +231,7 @@ bool vmx_hardware_supported(void)
 	rdmsrl(MSR_IA32_VMX_MISC, misc);
 	/* Unrestricted guest relies on exits recording EFER.LMA (A.6). */
 	if (!(misc & VMX_MISC_SAVES_LMA)) {
-		pr_info("lhv: vmx: VM exits do not save EFER.LMA\n");
+		pr_info("VM exits do not save EFER.LMA\n");
 		ok = false;
 	}
 	c->timer_rate = VMX_MISC_TIMER_RATE(misc);
@@ -242,9 +244,9 @@ bool vmx_hardware_supported(void)
 	if (!ok)
 		return false;
 	if (!c->has_timer)
-		pr_info("lhv: vmx: no VMX-preemption timer (not needed on real CPUs)\n");
+		pr_info("no VMX-preemption timer (not needed on real CPUs)\n");
 	if (!(fc & FEAT_CTL_LOCKED))
-		pr_info("lhv: vmx: IA32_FEATURE_CONTROL unlocked: enabling VMX and locking it\n");
+		pr_info("IA32_FEATURE_CONTROL unlocked: enabling VMX and locking it\n");
 	return true;
 }
 

@@ -12,6 +12,8 @@
  * decoding in vmx_state.c, events in vmx_events.c, the L1TF flush in
  * vmx_l1d.c, the entry itself in vmx_entry.S.
  */
+#define pr_fmt(fmt) "lhv: vmx: " fmt
+
 #include <linux/kernel.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
@@ -136,7 +138,7 @@ static void vmx_vmxoff(void)
 		 : : : "cc", "memory" : fail);
 	return;
 fail:
-	pr_warn("lhv: vmx: VMXOFF failed\n");
+	pr_warn("VMXOFF failed\n");
 }
 
 /*
@@ -156,7 +158,7 @@ static int vmx_cpu_enable(void)
 		wrmsrl(MSR_IA32_FEAT_CTL, fc | FEAT_CTL_LOCKED |
 		       FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX);
 	} else if (!(fc & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
-		pr_err("lhv: vmx: CPU %d: VMX disabled in IA32_FEATURE_CONTROL\n",
+		pr_err("CPU %d: VMX disabled in IA32_FEATURE_CONTROL\n",
 		       smp_processor_id());
 		return -EIO;
 	}
@@ -165,7 +167,7 @@ static int vmx_cpu_enable(void)
 	cr4 = cr4_read_shadow() | X86_CR4_VMXE;
 	if (!vmx_fixed_ok(cr0, vmx_caps.cr0_fixed0, vmx_caps.cr0_fixed1) ||
 	    !vmx_fixed_ok(cr4, vmx_caps.cr4_fixed0, vmx_caps.cr4_fixed1)) {
-		pr_err("lhv: vmx: CPU %d: CR0 %#llx or CR4 %#llx breaks the VMX fixed bits\n",
+		pr_err("CPU %d: CR0 %#llx or CR4 %#llx breaks the VMX fixed bits\n",
 		       smp_processor_id(), cr0, cr4);
 		return -EIO;
 	}
@@ -286,7 +288,7 @@ static int vmx_vpid_alloc(struct lhv_vmx_vcpu *vmx)
 				GFP_KERNEL);
 
 	if (r == -ENOSPC) {
-		pr_info_once("lhv: vmx: out of VPIDs, more vCPUs share VPID %d and flush it at every entry\n",
+		pr_info_once("out of VPIDs, more vCPUs share VPID %d and flush it at every entry\n",
 			     VMX_VPID_SHARED);
 		vmx->vpid = VMX_VPID_SHARED;
 		vmx->vpid_shared = true;

@@ -9,6 +9,8 @@
  * copies here, so they work wherever the VMCS is; vcpu_run moves them in
  * and out of the VMCS around each entry.
  */
+#define pr_fmt(fmt) "lhv: vmx: " fmt
+
 #include <linux/kernel.h>
 #include <linux/percpu.h>
 #include <asm/processor.h>

@@ -16,6 +16,8 @@
  * touching each page (so that the page walks do not bring other data in
  * behind the loads).
  */
+#define pr_fmt(fmt) "lhv: vmx: " fmt
+
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <asm/cpufeature.h>
@@ -54,7 +56,7 @@ int vmx_l1d_setup(void)
 		vmx_l1d_buf = page_address(page);
 		vmx_l1d_mode = L1D_SW;
 	}
-	pr_info("lhv: vmx: L1TF: L1D flushed before VM entry when host code ran (%s)\n",
+	pr_info("L1TF: L1D flushed before VM entry when host code ran (%s)\n",
 		vmx_l1d_mode == L1D_MSR ? "IA32_FLUSH_CMD" : "software");
 	return 0;
 }

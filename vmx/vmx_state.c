@@ -8,6 +8,8 @@
  * here that touches the VMCS runs with it current: inside vcpu_run, or
  * between vmx_vmcs_get() and vmx_vmcs_put().
  */
+#define pr_fmt(fmt) "lhv: vmx: " fmt
+
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/uaccess.h>
