@@ -219,8 +219,12 @@ int lhv_ioctl_set_cpuid2(struct lhv_vcpu *vcpu, void __user *argp)
 			e->ecx &= ~C1_ECX_VMX;
 		if (e->function == 0x80000001)
 			e->ecx &= ~E1_ECX_SVM;
-		if (e->function == 0xa)
-			e->eax = e->ebx = e->ecx = e->edx = 0;
+		if (e->function == 0xa) {
+			e->eax = 0;
+			e->ebx = 0;
+			e->ecx = 0;
+			e->edx = 0;
+		}
 		if (e->function == 0x80000008)
 			e->ebx &= ~E8_EBX_RDPRU;
 		if (e->function == 0x80000001 && !lhv_ops->tsc_aux)

@@ -10,21 +10,21 @@
  */
 #include "gpt.h"
 
-#define CR0_PE		(1ull << 0)
-#define CR0_WP		(1ull << 16)
-#define CR0_PG		(1ull << 31)
-#define CR4_PSE		(1ull << 4)
-#define CR4_PAE		(1ull << 5)
-#define CR4_LA57	(1ull << 12)
-#define CR4_SMEP	(1ull << 20)
-#define EFER_LMA	(1ull << 10)
-#define EFER_NXE	(1ull << 11)
+#define CR0_PE		BIT_ULL(0)
+#define CR0_WP		BIT_ULL(16)
+#define CR0_PG		BIT_ULL(31)
+#define CR4_PSE		BIT_ULL(4)
+#define CR4_PAE		BIT_ULL(5)
+#define CR4_LA57	BIT_ULL(12)
+#define CR4_SMEP	BIT_ULL(20)
+#define EFER_LMA	BIT_ULL(10)
+#define EFER_NXE	BIT_ULL(11)
 
-#define PTE_P		(1ull << 0)
-#define PTE_RW		(1ull << 1)
-#define PTE_US		(1ull << 2)
-#define PTE_PS		(1ull << 7)
-#define PTE_NX		(1ull << 63)
+#define PTE_P		BIT_ULL(0)
+#define PTE_RW		BIT_ULL(1)
+#define PTE_US		BIT_ULL(2)
+#define PTE_PS		BIT_ULL(7)
+#define PTE_NX		BIT_ULL(63)
 #define ADDR_MASK	0x000ffffffffff000ull
 
 /*

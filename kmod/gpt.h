@@ -12,11 +12,11 @@
 #include "emul_types.h"
 
 /* Page-fault error code bits (SDM 4.7), used for access and faults. */
-#define LHV_PF_PRESENT	(1u << 0)
-#define LHV_PF_WRITE	(1u << 1)
-#define LHV_PF_USER	(1u << 2)
-#define LHV_PF_RSVD	(1u << 3)
-#define LHV_PF_FETCH	(1u << 4)
+#define LHV_PF_PRESENT	BIT(0)
+#define LHV_PF_WRITE	BIT(1)
+#define LHV_PF_USER	BIT(2)
+#define LHV_PF_RSVD	BIT(3)
+#define LHV_PF_FETCH	BIT(4)
 
 struct lhv_gpt_env {
 	u64 cr0, cr3, cr4, efer;

@@ -9,6 +9,7 @@
 #define LHV_MMU_TYPES_H
 
 #ifdef __KERNEL__
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/errno.h>
 #include <linux/kvm.h>
@@ -22,18 +23,20 @@ typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
+
+#define BIT_ULL(nr)	(1ULL << (nr))
 #endif
 
 #define LHV_PAGE_SHIFT		12
-#define LHV_PAGE_SIZE		(1ULL << LHV_PAGE_SHIFT)
+#define LHV_PAGE_SIZE		BIT_ULL(LHV_PAGE_SHIFT)
 #define LHV_MAX_MEMSLOTS	32
 /*
  * No entry format holds a guest-physical address of more than 52 bits
  * (SDM 29.3.2, APM 15.25.5); a VM's own limit, lhv_max_gpa(), is lower.
  */
-#define LHV_MAX_GPA		(1ULL << 52)
+#define LHV_MAX_GPA		BIT_ULL(52)
 /* Largest slot: 2^31 pages (8 TiB), like KVM's limit for 4K pages. */
-#define LHV_MAX_SLOT_PAGES	(1ULL << 31)
+#define LHV_MAX_SLOT_PAGES	BIT_ULL(31)
 
 struct lhv_memslot {
 	u64 base_gfn;

@@ -7,12 +7,12 @@
  */
 #include "mmu_types.h"
 
-#define NPT_P		(1ULL << 0)
-#define NPT_RW		(1ULL << 1)
-#define NPT_US		(1ULL << 2)
-#define EPT_R		(1ULL << 0)
-#define EPT_W		(1ULL << 1)
-#define EPT_X		(1ULL << 2)
+#define NPT_P		BIT_ULL(0)
+#define NPT_RW		BIT_ULL(1)
+#define NPT_US		BIT_ULL(2)
+#define EPT_R		BIT_ULL(0)
+#define EPT_W		BIT_ULL(1)
+#define EPT_X		BIT_ULL(2)
 #define EPT_MT_WB	(6ULL << 3)
 #define PTE_ADDR_MASK	0x000ffffffffff000ULL
 

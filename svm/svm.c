@@ -43,6 +43,7 @@ struct svm_cpu {
 	u64 host_tsc_aux;		/* Linux's CPU and node number */
 	bool enabled;			/* EFER.SVME is ours and set */
 };
+
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpu);
 
 static bool svm_hardware_supported(void)
