@@ -308,6 +308,14 @@ struct lhv_vcpu {
 #define LHV_MODE_OUTSIDE	0
 #define LHV_MODE_IN_GUEST	1
 
+/*
+ * Requests: bits in vcpu->requests (LHV_REQ_*) that the vCPU acts on
+ * before its next entry.  lhv_vcpu_request() only sets the bit, for the
+ * vCPU's own thread; lhv_vcpu_make_request() (kmod/run.c) also kicks a
+ * vCPU that is in guest mode on another CPU, so that the request takes
+ * effect now; lhv_vm_make_request_all() (kmod/vm.c) does that for every
+ * vCPU of a VM.
+ */
 static inline void lhv_vcpu_request(struct lhv_vcpu *vcpu, int req)
 {
 	set_bit(req, &vcpu->requests);
@@ -352,7 +360,7 @@ int lhv_vm_stats_fd(struct lhv_vm *vm, struct file *vm_file);
 int lhv_create_vm(unsigned long type);
 void lhv_vm_put(struct lhv_vm *vm);
 long lhv_check_extension(long ext);
-void lhv_vm_kick_all(struct lhv_vm *vm);
+void lhv_vm_make_request_all(struct lhv_vm *vm, int req);
 
 /* kmod/vcpu.c */
 int lhv_create_vcpu(struct lhv_vm *vm, unsigned long id);
@@ -364,6 +372,8 @@ void lhv_skip_insn(struct lhv_vcpu *vcpu, const struct lhv_exit *exit);
 void lhv_vcpu_preempt_init(struct lhv_vcpu *vcpu);
 void lhv_vcpu_hold_state(struct lhv_vcpu *vcpu);
 void lhv_vcpu_forget(struct lhv_vcpu *vcpu);
+void lhv_vcpu_kick(struct lhv_vcpu *vcpu);
+void lhv_vcpu_make_request(struct lhv_vcpu *vcpu, int req);
 
 /* kmod/x86.c */
 u64 lhv_cr4_allowed(void);

@@ -70,6 +70,40 @@ void lhv_vcpu_preempt_init(struct lhv_vcpu *vcpu)
 	preempt_notifier_init(&vcpu->preempt_notifier, &lhv_preempt_ops);
 }
 
+static void lhv_kick_ipi(void *unused)
+{
+	/* The IPI itself makes the guest exit: nothing to do. */
+}
+
+/*
+ * Make the vCPU exit the guest if it is in guest mode on another CPU,
+ * so that it looks at its requests (and, one day, its interrupts) again.
+ * Ordering: a requester sets the request, then reads vcpu->mode, with a
+ * full barrier between; the vCPU writes its mode, then reads its
+ * requests (lhv_enter_guest, its barrier; the backend's vcpu_run).  So
+ * either the vCPU sees the request before it enters, or the requester
+ * sees it in guest mode and sends the IPI, which, the vCPU's interrupts
+ * being off from the mode write on, makes that entry exit at once.
+ */
+void lhv_vcpu_kick(struct lhv_vcpu *vcpu)
+{
+	int me = get_cpu(), cpu;
+
+	/* Pairs with the smp_mb() after the mode write in lhv_enter_guest. */
+	smp_mb();
+	cpu = READ_ONCE(vcpu->cpu);
+	if (READ_ONCE(vcpu->mode) == LHV_MODE_IN_GUEST && cpu != me &&
+	    cpu >= 0)
+		smp_call_function_single(cpu, lhv_kick_ipi, NULL, 0);
+	put_cpu();
+}
+
+void lhv_vcpu_make_request(struct lhv_vcpu *vcpu, int req)
+{
+	lhv_vcpu_request(vcpu, req);
+	lhv_vcpu_kick(vcpu);
+}
+
 /* From vcpu_run (preemption off): vcpu_put is owed before user mode. */
 void lhv_vcpu_hold_state(struct lhv_vcpu *vcpu)
 {
@@ -583,7 +617,7 @@ static int lhv_enter_guest(struct lhv_vcpu *vcpu, struct lhv_exit *exit)
 
 	local_irq_disable();
 	WRITE_ONCE(vcpu->mode, LHV_MODE_IN_GUEST);
-	/* Pairs with lhv_vm_kick_all(): requests set before are seen. */
+	/* Pairs with lhv_vcpu_kick(): requests set before are seen. */
 	smp_mb();
 	if (need_resched() || signal_pending(current)) {
 		WRITE_ONCE(vcpu->mode, LHV_MODE_OUTSIDE);

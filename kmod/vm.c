@@ -4,8 +4,8 @@
  * KVM_SET_USER_MEMORY_REGION (memslot add/move/delete with the NPT/EPT
  * zap and TLB shootdown that deletion needs; no slot above what the tables
  * map), KVM_CREATE_VCPU, KVM_ENABLE_CAP, KVM_SET_TSS_ADDR and
- * KVM_SET_IDENTITY_MAP_ADDR (accepted, unused), kicking every vCPU out of
- * the guest, teardown.
+ * KVM_SET_IDENTITY_MAP_ADDR (accepted, unused), KVM_GET_STATS_FD, a
+ * request to every vCPU of the VM (lhv_vm_make_request_all), teardown.
  */
 #define pr_fmt(fmt) "lhv: " fmt
 
@@ -83,34 +83,21 @@ void lhv_vm_put(struct lhv_vm *vm)
 		lhv_vm_free(vm);
 }
 
-static void lhv_kick_ipi(void *unused)
+/*
+ * Request @req of every vCPU of the VM (lhv_vcpu_make_request: each one
+ * acts on it before its next entry, one in guest mode is kicked out).
+ * vm->vcpus never shrinks; a slot being freed reads as NULL.
+ */
+void lhv_vm_make_request_all(struct lhv_vm *vm, int req)
 {
-	/* The IPI itself makes the guest exit: nothing to do. */
-}
-
-/* Make every vCPU that is in guest mode exit once. */
-void lhv_vm_kick_all(struct lhv_vm *vm)
-{
-	int i, me = get_cpu();
+	int i;
 
 	for (i = 0; i < READ_ONCE(vm->nr_vcpus); i++) {
 		struct lhv_vcpu *vcpu = READ_ONCE(vm->vcpus[i]);
-		int cpu;
 
-		if (!vcpu)
-			continue;
-		lhv_vcpu_request(vcpu, LHV_REQ_TLB_FLUSH);
-		/* Pairs with the barrier after vcpu->mode is set in
-		 * lhv_enter_guest(): the vCPU sees the request or we see
-		 * it in guest mode and kick it.
-		 */
-		smp_mb__after_atomic();
-		cpu = READ_ONCE(vcpu->cpu);
-		if (READ_ONCE(vcpu->mode) == LHV_MODE_IN_GUEST && cpu != me &&
-		    cpu >= 0)
-			smp_call_function_single(cpu, lhv_kick_ipi, NULL, 0);
+		if (vcpu)
+			lhv_vcpu_make_request(vcpu, req);
 	}
-	put_cpu();
 }
 
 /* Publish @slots and wait until no fault handler still reads the old. */
@@ -134,7 +121,7 @@ static int lhv_vm_zap_slot(void *ctx, const struct lhv_memslot *gone)
 
 	r = lhv_mmu_zap(&vm->mmu, gone->base_gfn, gone->npages, &batch);
 	/* Stale TLB entries die at each vCPU's next entry. */
-	lhv_vm_kick_all(vm);
+	lhv_vm_make_request_all(vm, LHV_REQ_TLB_FLUSH);
 	synchronize_srcu_expedited(&vm->srcu);
 	lhv_mmu_unpin(batch);
 	return r;
