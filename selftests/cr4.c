@@ -64,14 +64,6 @@ static void guest_cr4(void)
 	GUEST_SYNC4(gp_count, gp_error, guest_read_cr4(), 0);
 }
 
-static bool host_is_amd(void)
-{
-	u32 a, b, c, d;
-
-	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0));
-	return b == 0x68747541;		/* "Auth" */
-}
-
 static void mov_cr4(void)
 {
 	struct kvm_vcpu *vcpu;
@@ -97,7 +89,7 @@ static void mov_cr4(void)
 	TEST_ASSERT_EQ(uc.args[0], 2);		/* two #GPs */
 	TEST_ASSERT_EQ(uc.args[1], 0);		/* #GP(0) */
 	TEST_ASSERT_EQ(uc.args[2], cr4 | X86_CR4_PGE);
-	if (kvm_dev_is_lhv() && host_is_amd()) {
+	if (kvm_dev_is_lhv() && host_cpu_is_amd()) {
 		u64 n = vcpu_stat(vcpu, "exits_cr");
 
 		TEST_ASSERT(n >= 9, "%llu CR exits: CR4 is not intercepted",

@@ -293,21 +293,13 @@ static void vcpu_events(void)
  * dropped, never a failed entry or a kernel warning.  SVM's EVENTINJ
  * carries 32 bits, and the guest gets them all.
  */
-static bool host_is_intel(void)
-{
-	u32 a, b, c, d;
-
-	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0));
-	return b == 0x756e6547;		/* "Genu" */
-}
-
 static void error_code_high_bits(void)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = events_vm(&vcpu, guest_injected);
 	struct kvm_vcpu_events ev;
 	struct ucall uc;
-	u64 want = host_is_intel() ? 0x2345 : 0x12345;
+	u64 want = host_cpu_is_intel() ? 0x2345 : 0x12345;
 
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_VCPU_EVENTS) > 0);
 	vcpu_run_sync(vcpu, &uc);

@@ -137,20 +137,6 @@ static void rerun_after_shutdown(void)
 	vm_free(vm);
 }
 
-static bool host_is_amd(void)
-{
-	u32 a, b, c, d;
-	char v[13];
-
-	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
-		     : "a"(0), "c"(0));
-	memcpy(v, &b, 4);
-	memcpy(v + 4, &d, 4);
-	memcpy(v + 8, &c, 4);
-	v[12] = 0;
-	return !strcmp(v, "AuthenticAMD") || !strcmp(v, "HygonGenuine");
-}
-
 /* mov $0x42, %al; out %al, $0x80; hlt - at the reset vector FFFFFFF0h. */
 static const u8 reset_vector_code[] = { 0xb0, 0x42, 0xe6, 0x80, 0xf4 };
 
@@ -171,7 +157,7 @@ static void init_state_after_shutdown(void)
 	u32 sig = 0x600;
 	u8 *rom;
 
-	if (!host_is_amd())
+	if (!host_cpu_is_amd())
 		TEST_SKIP("not AMD: KVM keeps the faulting state on VMX");
 	vm = vm_create_longmode(0, &vcpu, (void *)guest_ud2, 0, 0);
 	c = kvm_get_supported_cpuid();

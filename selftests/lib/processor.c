@@ -274,3 +274,31 @@ struct kvm_vm *vm_create_longmode(u64 mem_size, struct kvm_vcpu **vcpu,
 	vcpu_set_entry(*vcpu, guest_code, arg0, arg1);
 	return vm;
 }
+
+static void host_cpu_vendor(char v[13])
+{
+	u32 a, b, c, d;
+
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+		     : "a"(0), "c"(0));
+	memcpy(v, &b, 4);
+	memcpy(v + 4, &d, 4);
+	memcpy(v + 8, &c, 4);
+	v[12] = 0;
+}
+
+bool host_cpu_is_amd(void)
+{
+	char v[13];
+
+	host_cpu_vendor(v);
+	return !strcmp(v, "AuthenticAMD") || !strcmp(v, "HygonGenuine");
+}
+
+bool host_cpu_is_intel(void)
+{
+	char v[13];
+
+	host_cpu_vendor(v);
+	return !strcmp(v, "GenuineIntel");
+}

@@ -85,6 +85,10 @@ u64 vm_stack_top(struct kvm_vm *vm);
  */
 void vcpu_set_idt_handler(struct kvm_vcpu *vcpu, u8 vec, void *handler);
 
+/* The host CPU's vendor (CPUID.0), for vendor-specific expectations. */
+bool host_cpu_is_amd(void);		/* AuthenticAMD or HygonGenuine */
+bool host_cpu_is_intel(void);		/* GenuineIntel */
+
 /* The guest's copy of a global of this binary. */
 #define guest_global(vm, g)	(*(__typeof__(&(g)))addr_gpa2hva(vm, (u64)&(g)))
 /* Copy the host's value of a global into the guest's copy. */
