@@ -50,7 +50,7 @@ static void i8042_queue(uint8_t b)
 
 static void i8042_reset_machine(void)
 {
-	run__request_exit(RUN_EXIT_OK, "reboot (i8042 reset line)");
+	exit__request(RUN_EXIT_OK, "reboot (i8042 reset line)");
 }
 
 /* A byte for the keyboard: it acknowledges everything. */

@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
+#include "util.h"
+
 /* Exit status of lhv-run: the guest's fate (see lhv-run.1). */
 enum {
 	RUN_EXIT_OK		= 0,	/* guest powered off or rebooted */
@@ -87,7 +89,6 @@ int boot__load_initrd(struct vm *vm, const char *path, uint64_t min_gpa,
 
 /* run.c: the run loop; returns the exit status */
 int run__loop(struct vm *vm);
-void run__request_exit(int status, const char *why);
 
 /* io.c: the port and MMIO bus */
 int io__init(void);
@@ -100,9 +101,6 @@ int io__register_mmio(uint64_t base, uint64_t len, io_fn fn, void *opaque,
 void io__port(uint16_t port, uint8_t *data, uint32_t len, bool is_write);
 void io__mmio(uint64_t addr, uint8_t *data, uint32_t len, bool is_write);
 void io__report(void);
-
-/* clock: CLOCK_MONOTONIC in nanoseconds */
-uint64_t clock__ns(void);
 
 /* pic.c: 8259A master/slave pair and ELCR */
 int pic__init(void);
@@ -133,10 +131,5 @@ void term__write(const uint8_t *buf, size_t len);
 void term__flush(void);
 int term__input_fd(void);	/* -1 when there is no (more) input */
 int term__getc(void);		/* next input byte, -1 when none now */
-
-/* debug and errors */
-extern bool run_debug;
-void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* LHV_RUN_H */

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,35 +19,6 @@
 #define DEFAULT_CMDLINE	"console=ttyS0 reboot=k"
 #define MIN_MEM		(16ULL << 20)
 #define MAX_MEM		(1ULL << 40)
-
-bool run_debug;
-
-void pr_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	/* Errors end lhv-run: leave the terminal as we found it first. */
-	term__flush();
-	term__restore();
-	fputs("lhv-run: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-void pr_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!run_debug)
-		return;
-	fputs("lhv-run: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static void usage(FILE *f)
 {
@@ -227,7 +197,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_DEBUG:
-			run_debug = true;
+			log_debug = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -257,7 +227,7 @@ int main(int argc, char **argv)
 	if (boot__load(&vm, &args))
 		return RUN_EXIT_ERROR;
 
-	if (vm__init(&vm, dev, mem, run_debug))
+	if (vm__init(&vm, dev, mem, log_debug))
 		return RUN_EXIT_ERROR;
 	pr_debug("%s: %s RAM, immediate_exit %s", dev, mem_arg,
 		 vm.has_immediate_exit ? "yes" : "no");

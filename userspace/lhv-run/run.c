@@ -31,32 +31,12 @@
 #include "lhv-run.h"
 
 static struct vm *run_vm;
-static volatile sig_atomic_t run_exit_requested;
-static int run_exit_status;
-static const char *run_exit_why;
 static timer_t run_timer;
 static uint64_t run_timer_armed;	/* deadline armed, 0 none */
 
 static struct {
 	uint64_t exits, io, mmio, hlt, window, intr, injected;
 } run_stats;
-
-uint64_t clock__ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-void run__request_exit(int status, const char *why)
-{
-	if (run_exit_requested)
-		return;
-	run_exit_status = status;
-	run_exit_why = why;
-	run_exit_requested = 1;
-}
 
 static void run_timer_signal(int sig)
 {
@@ -70,13 +50,9 @@ static void run_timer_signal(int sig)
  */
 static void run_stop_signal(int sig)
 {
-	if (!run_exit_requested) {
-		run_exit_status = 128 + sig;
-		run_exit_why = sig == SIGINT ? "stopped by SIGINT" :
-			       sig == SIGTERM ? "stopped by SIGTERM" :
-			       "stopped by SIGHUP";
-		run_exit_requested = 1;
-	}
+	exit__request(128 + sig, sig == SIGINT ? "stopped by SIGINT" :
+				 sig == SIGTERM ? "stopped by SIGTERM" :
+				 "stopped by SIGHUP");
 	if (run_vm && run_vm->has_immediate_exit)
 		run_vm->run->immediate_exit = 1;
 }
@@ -187,7 +163,7 @@ static bool run_halt(struct vm *vm)
 		now = clock__ns();
 		pit__update(now);
 		serial__update();
-		if (pic__pending() || run_exit_requested)
+		if (pic__pending() || exit__requested())
 			return false;
 		next = pit__next_event();
 		fd = serial__wants_input() ? term__input_fd() : -1;
@@ -299,8 +275,8 @@ int run__loop(struct vm *vm)
 		return RUN_EXIT_ERROR;
 
 	while (status < 0) {
-		if (run_exit_requested) {
-			status = run_exit_status;
+		if (exit__requested()) {
+			status = exit__status();
 			break;
 		}
 		pit__update(clock__ns());
@@ -338,7 +314,7 @@ int run__loop(struct vm *vm)
 		case KVM_EXIT_HLT:
 			run_stats.hlt++;
 			if (run_halt(vm))
-				run__request_exit(RUN_EXIT_OK,
+				exit__request(RUN_EXIT_OK,
 						  "power off (HLT with interrupts disabled)");
 			break;
 		case KVM_EXIT_IRQ_WINDOW_OPEN:
@@ -364,7 +340,7 @@ int run__loop(struct vm *vm)
 		case KVM_EXIT_SYSTEM_EVENT:
 			if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ||
 			    run->system_event.type == KVM_SYSTEM_EVENT_RESET) {
-				run__request_exit(RUN_EXIT_OK, "system event");
+				exit__request(RUN_EXIT_OK, "system event");
 				break;
 			}
 			status = run_fail(vm, RUN_EXIT_INTERNAL,
@@ -380,14 +356,14 @@ int run__loop(struct vm *vm)
 	}
 	term__flush();
 	run_timer_arm(0);
-	if (run_debug) {
+	if (log_debug) {
 		term__restore();
 		if (status == RUN_EXIT_OK || status == RUN_EXIT_USER)
 			fprintf(stderr, "lhv-run: guest ended: %s\n",
-				run_exit_why);
+				exit__why());
 		if (status > 128 && status != RUN_EXIT_USER) {
 			fprintf(stderr, "lhv-run: guest %s; vCPU state:\n",
-				run_exit_why);
+				exit__why());
 			vm__dump_regs(vm);
 		}
 		run_report(vm, start);

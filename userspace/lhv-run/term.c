@@ -62,6 +62,7 @@ int term__init(enum console_mode mode)
 	term_mode = mode;
 	signal(SIGPIPE, SIG_IGN);
 	atexit(term_exit_handler);
+	log__set_error_hook(term_exit_handler);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = term_fatal_signal;
@@ -162,7 +163,7 @@ int term__getc(void)
 		if (term_escape) {
 			term_escape = false;
 			if (c == 'x' || c == 'X') {
-				run__request_exit(RUN_EXIT_USER, "Ctrl-A x");
+				exit__request(RUN_EXIT_USER, "Ctrl-A x");
 				return -1;
 			}
 			if (c == ESCAPE_CHAR)
