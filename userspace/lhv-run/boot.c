@@ -9,13 +9,8 @@
  * (load address + 0x200) when the kernel has one (XLF_KERNEL_64), else the
  * 32-bit one.  The initrd goes as high in low RAM as the kernel allows.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "lhv-run.h"
 
@@ -52,104 +47,12 @@
 #define CAN_USE_HEAP		0x80
 #define XLF_KERNEL_64		0x01
 
-#define MAX_KERNEL_FILE		(512ULL << 20)
-
 static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 static void wr16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
 static void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-
-/* Read a whole file; a one-line error on failure. */
-static uint8_t *boot_read_file(const char *what, const char *path,
-			       size_t *lenp)
-{
-	struct stat st;
-	uint8_t *buf;
-	size_t off = 0;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		pr_err("cannot open %s %s: %s", what, path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		pr_err("%s %s is not a regular file", what, path);
-		goto err_close;
-	}
-	if (st.st_size == 0 || (uint64_t)st.st_size > MAX_KERNEL_FILE) {
-		pr_err("%s %s: %s (%lld bytes)", what, path,
-		       st.st_size ? "too large" : "empty file",
-		       (long long)st.st_size);
-		goto err_close;
-	}
-	buf = malloc(st.st_size);
-	if (!buf) {
-		pr_err("%s %s: out of memory", what, path);
-		goto err_close;
-	}
-	while (off < (size_t)st.st_size) {
-		n = read(fd, buf + off, st.st_size - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			pr_err("cannot read %s %s: %s", what, path,
-			       n ? strerror(errno) : "short read");
-			free(buf);
-			goto err_close;
-		}
-		off += n;
-	}
-	close(fd);
-	*lenp = off;
-	return buf;
-
-err_close:
-	close(fd);
-	return NULL;
-}
-
-/*
- * Put the initrd at the highest page-aligned address with its end at or
- * below max_gpa + 1 and its start at or above min_gpa.
- */
-int boot__load_initrd(struct vm *vm, const char *path, uint64_t min_gpa,
-		      uint64_t max_gpa, uint64_t *gpa, uint64_t *size)
-{
-	size_t len;
-	uint8_t *buf, *dst;
-	uint64_t top = max_gpa + 1, at;
-
-	buf = boot_read_file("initrd", path, &len);
-	if (!buf)
-		return -1;
-	if (top > vm->low_size)
-		top = vm->low_size;
-	at = (top - len) & ~0xfffULL;
-	if (len > top || at < min_gpa) {
-		pr_err("initrd %s (%zu KiB) does not fit in guest RAM above the kernel (%llu MiB): use a larger --mem",
-		       path, len >> 10, (unsigned long long)(min_gpa >> 20));
-		free(buf);
-		return -1;
-	}
-	if (!vm->ram) {		/* checking only (see boot__load) */
-		free(buf);
-		return 0;
-	}
-	dst = vm__gpa(vm, at, len);
-	if (!dst) {
-		free(buf);
-		return -1;
-	}
-	memcpy(dst, buf, len);
-	free(buf);
-	*gpa = at;
-	*size = len;
-	return 0;
-}
 
 static int boot_fill_e820(struct vm *vm, uint8_t *bp)
 {
@@ -238,7 +141,7 @@ int boot__load_bzimage(struct vm *vm, const struct boot_args *args,
 		return -1;
 	}
 	if (!vm->ram)		/* checking only: the initrd, then done */
-		return args->initrd ? boot__load_initrd(vm, args->initrd, end,
+		return args->initrd ? load__initrd(vm, args->initrd, end,
 					initrd_max, &rd_gpa, &rd_size) : 0;
 	dst = vm__gpa(vm, load, kernel_size);
 	bp = vm__gpa(vm, GPA_BOOT_INFO, 4096);
@@ -266,7 +169,7 @@ int boot__load_bzimage(struct vm *vm, const struct boot_args *args,
 	wr32(bp + BP_EXT_CMD_LINE_PTR, 0);
 
 	if (args->initrd) {
-		if (boot__load_initrd(vm, args->initrd, end, initrd_max,
+		if (load__initrd(vm, args->initrd, end, initrd_max,
 				      &rd_gpa, &rd_size))
 			return -1;
 		wr32(bp + HDR_RAMDISK_IMAGE, rd_gpa);
@@ -300,7 +203,7 @@ int boot__load(struct vm *vm, const struct boot_args *args)
 	size_t len;
 	int r;
 
-	img = boot_read_file("kernel", args->kernel, &len);
+	img = load__file("kernel", args->kernel, &len);
 	if (!img)
 		return -1;
 	if (len >= 4 && !memcmp(img, elf_magic, 4))

@@ -84,8 +84,11 @@ int boot__load_bzimage(struct vm *vm, const struct boot_args *args,
 		       const uint8_t *img, size_t len);
 int pvh__load_elf(struct vm *vm, const struct boot_args *args,
 		  const uint8_t *img, size_t len);
-int boot__load_initrd(struct vm *vm, const char *path, uint64_t min_gpa,
-		      uint64_t max_gpa, uint64_t *gpa, uint64_t *size);
+
+/* load.c: files into memory, the initrd into guest RAM */
+uint8_t *load__file(const char *what, const char *path, size_t *lenp);
+int load__initrd(struct vm *vm, const char *path, uint64_t min_gpa,
+		 uint64_t max_gpa, uint64_t *gpa, uint64_t *size);
 
 /* run.c: the run loop; returns the exit status */
 int run__loop(struct vm *vm);

@@ -180,7 +180,7 @@ int pvh__load_elf(struct vm *vm, const struct boot_args *args,
 
 	kend = (kend + 0xfff) & ~0xfffULL;
 	if (!vm->ram)
-		return args->initrd ? boot__load_initrd(vm, args->initrd, kend,
+		return args->initrd ? load__initrd(vm, args->initrd, kend,
 					GPA_MEM_HOLE - 1, &rd_gpa, &rd_size) : 0;
 	si = vm__gpa(vm, GPA_BOOT_INFO, 4096);
 	cmd = vm__gpa(vm, GPA_CMDLINE, cmd_len + 1);
@@ -193,7 +193,7 @@ int pvh__load_elf(struct vm *vm, const struct boot_args *args,
 	si->cmdline_paddr = GPA_CMDLINE;
 
 	if (args->initrd) {
-		if (boot__load_initrd(vm, args->initrd, kend, GPA_MEM_HOLE - 1,
+		if (load__initrd(vm, args->initrd, kend, GPA_MEM_HOLE - 1,
 				      &rd_gpa, &rd_size))
 			return -1;
 		mod = (void *)((uint8_t *)si + SI_MODLIST_OFF);
