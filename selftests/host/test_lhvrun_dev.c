@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_lhvrun_dev.c - host unit tests of lhv-run's interrupt controller
- * and timer (userspace/lhv-run/pic.c, pit.c) driven through its port bus
- * (io.c) the way Linux drives them, on lhv-run's own clock (util.c),
- * frozen and moved by hand.  KTAP.
+ * test_lhvrun_dev.c - host unit tests of lhv-run's devices
+ * (userspace/lhv-run): the machine set up through the device table
+ * (dev.c), the interrupt controller and the timer (pic.c, pit.c) and the
+ * i8042's reset line, driven through the port bus (io.c) the way Linux
+ * drives them, on lhv-run's own clock and exit requests (util.c), the
+ * clock frozen and moved by hand.  KTAP.
  */
 #include <stdio.h>
 
@@ -188,12 +190,47 @@ static void test_pit(void)
 		    "pit: read-back status of ch2 (OUT, lo/hi, mode 0): %#x", v);
 }
 
+static void test_table(void)
+{
+	uint64_t next;
+
+	outb(0x43, 0x34);		/* ch0 mode 2 again, 1 ms */
+	outb(0x40, 1193 & 0xff);
+	outb(0x40, 1193 >> 8);
+	next = pit__next_event();
+	ktap_result(next && dev__next_event() == next,
+		    "dev: the table's next event is the PIT's");
+	clock_advance(clocks(1200));
+	dev__tick(fake_ns);
+	ktap_result(dev__intr_pending() && pic__pending(),
+		    "dev: the table's tick reaches the PIT, its IRQ the PIC");
+	ktap_result(dev__intr_ack() == 0x30,
+		    "dev: the table's interrupt controller acknowledges IRQ 0");
+	outb(0x20, 0x20);
+	ktap_result(inb(0x3fd) == 0x60 && inb(0x70) == 0xff && inb(0x80) == 0xff,
+		    "dev: the UART's LSR, the RTC's index port and port 0x80 answer");
+	ktap_result(inb(0x64) & 0x04, "dev: the i8042 is set up (system flag)");
+}
+
+static void test_i8042_reset(void)
+{
+	ktap_result(!exit__requested(), "i8042: no exit requested yet");
+	outb(0x64, 0xfe);		/* pulse the reset line */
+	ktap_result(exit__requested() && exit__status() == 0,
+		    "i8042: command 0xfe requests an exit with status 0 (reboot)");
+	exit__request(3, "later");
+	ktap_result(exit__status() == 0, "util: the first exit request wins");
+}
+
 int main(void)
 {
 	clock__freeze(fake_ns);
-	if (io__init() || pic__init() || pit__init())
+	/* no console: the UART never reads the test's stdin */
+	if (dev__init(NULL) || term__init(CONSOLE_NONE))
 		return 1;
 	test_pic();
 	test_pit();
+	test_table();
+	test_i8042_reset();
 	return ktap_finish();
 }

@@ -189,12 +189,22 @@ static void i8042_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 	i8042_irq();
 }
 
-int i8042__init(void)
+static int i8042_init(struct vm *vm)
 {
 	kbc.ctr = CTR_KBDINT | CTR_SYS | CTR_AUXDIS | CTR_XLATE;
-	/* 0x60-0x64; 0x61 (port B) belongs to pit.c, so two ranges */
-	if (io__register_port(0x60, 1, i8042_io, NULL, "i8042-data") ||
-	    io__register_port(0x64, 1, i8042_io, (void *)4, "i8042-cmd"))
-		return -1;
 	return 0;
 }
+
+/* 0x60-0x64; 0x61 (port B) belongs to pit.c, so two ranges */
+static const struct dev_range i8042_ports[] = {
+	{ 0x60, 1, i8042_io, NULL, "i8042-data" },
+	{ 0x64, 1, i8042_io, (void *)4, "i8042-cmd" },
+	{ 0 }
+};
+
+const struct device i8042_device = {
+	.name	= "i8042",
+	.irq	= KBD_IRQ,
+	.ports	= i8042_ports,
+	.init	= i8042_init,
+};

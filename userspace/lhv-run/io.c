@@ -171,7 +171,13 @@ static void io_post(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 		data[0] = 0xff;
 }
 
-int io__init(void)
-{
-	return io__register_port(0x80, 1, io_post, NULL, "post");
-}
+static const struct dev_range post_ports[] = {
+	{ 0x80, 1, io_post, NULL, "post" },
+	{ 0 }
+};
+
+const struct device post_device = {
+	.name	= "post",
+	.irq	= -1,
+	.ports	= post_ports,
+};

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * lhv-run.h - what the files of lhv-run share: the VM (one vCPU, guest
- * RAM), the port/MMIO bus, the legacy PC devices and the boot loaders.
+ * RAM), the port/MMIO bus, the device table, the legacy PC devices and
+ * the boot loaders.  The services under all of them are in util.h.
+ *
+ * Layers, each calling only down: main.c; run.c; dev.c (the device
+ * table); the devices (serial.c, i8042.c, pit.c, rtc.c) over pic.c; term.c
+ * (the console) and io.c (the bus); boot.c over pvh.c, both over load.c;
+ * vm.c; util.c at the bottom.
  *
  * lhv-run speaks only the KVM API of <linux/kvm.h>, so it runs unchanged on
  * /dev/lhv and /dev/kvm.  It never creates an in-kernel irqchip or PIT: the
@@ -94,7 +100,6 @@ int load__initrd(struct vm *vm, const char *path, uint64_t min_gpa,
 int run__loop(struct vm *vm);
 
 /* io.c: the port and MMIO bus */
-int io__init(void);
 typedef void (*io_fn)(void *opaque, uint64_t addr, uint8_t *data,
 		      uint32_t len, bool is_write);
 int io__register_port(uint16_t base, uint16_t len, io_fn fn, void *opaque,
@@ -105,26 +110,68 @@ void io__port(uint16_t port, uint8_t *data, uint32_t len, bool is_write);
 void io__mmio(uint64_t addr, uint8_t *data, uint32_t len, bool is_write);
 void io__report(void);
 
-/* pic.c: 8259A master/slave pair and ELCR */
-int pic__init(void);
+/*
+ * A device of the machine: one const instance in each device file, listed
+ * once in dev.c's table, which sets them up in order and which the run
+ * loop asks instead of naming devices.  Every member but name may be
+ * NULL (or empty, or -1 for irq).
+ */
+struct dev_range {
+	uint64_t base;
+	uint64_t len;		/* 0 ends a list */
+	io_fn fn;
+	void *opaque;
+	const char *name;	/* in error messages */
+};
+
+struct device {
+	const char *name;
+	int irq;			/* the ISA line it drives, -1 none */
+	const struct dev_range *ports;	/* registered after init */
+	const struct dev_range *mmio;
+	int (*init)(struct vm *vm);	/* -1: an error was printed */
+	void (*exit)(struct vm *vm);	/* at teardown, in reverse order */
+	/* timers: bring the state up to now (raising IRQs), next deadline */
+	void (*tick)(uint64_t now);
+	uint64_t (*next_event)(void);	/* ns, 0 for none */
+	/* input: the fd it waits on (-1: none now), and the handler that
+	 * pulls from it without blocking, called after every wait and
+	 * every signal, ready or not */
+	int (*poll_fd)(void);
+	void (*input)(void);
+	/* the interrupt controller (one device): request pending, and the
+	 * acknowledge that returns the vector to inject */
+	bool (*intr_pending)(void);
+	int (*intr_ack)(void);
+};
+
+/* dev.c: the device table */
+int dev__init(struct vm *vm);
+void dev__exit(struct vm *vm);
+void dev__tick(uint64_t now);
+uint64_t dev__next_event(void);	/* the earliest, 0 for none */
+int dev__poll_fds(int *fds, int max);
+void dev__input(void);
+bool dev__intr_pending(void);
+int dev__intr_ack(void);
+
+/* io.c: port 0x80; pic.c: 8259A master/slave pair and ELCR */
+extern const struct device post_device;
+extern const struct device pic_device;
 void pic__set_irq(int irq, int level);
 void pic__pulse_irq(int irq);
 bool pic__pending(void);
 int pic__ack(void);		/* the vector to inject */
 
 /* pit.c: 8254 PIT, port 0x61 */
-int pit__init(void);
+extern const struct device pit_device;
 void pit__update(uint64_t now);
 uint64_t pit__next_event(void);	/* ns deadline of IRQ 0, 0 for none */
 
-/* serial.c: 8250/16550A UART on COM1 */
-int serial__init(void);
-void serial__update(void);	/* pull console input in, update IRQ */
-bool serial__wants_input(void);
-
-/* i8042.c, rtc.c */
-int i8042__init(void);
-int rtc__init(void);
+/* serial.c: 8250/16550A UART on COM1; i8042.c; rtc.c */
+extern const struct device serial_device;
+extern const struct device i8042_device;
+extern const struct device rtc_device;
 
 /* term.c: the console on stdio */
 enum console_mode { CONSOLE_STDIO, CONSOLE_NONE };

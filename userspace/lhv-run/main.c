@@ -118,14 +118,6 @@ static int check_mem(const char *arg, uint64_t mem)
 	return 0;
 }
 
-static int setup_devices(void)
-{
-	if (io__init() || pic__init() || pit__init() || serial__init() || i8042__init() ||
-	    rtc__init())
-		return -1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	enum { OPT_CPUS = 256, OPT_CONSOLE, OPT_DEBUG };
@@ -233,12 +225,13 @@ int main(int argc, char **argv)
 		 vm.has_immediate_exit ? "yes" : "no");
 	status = RUN_EXIT_ERROR;
 	if (vm__setup_cpuid(&vm) || boot__load(&vm, &args) ||
-	    setup_devices() || term__init(console))
+	    dev__init(&vm) || term__init(console))
 		goto out;
 	status = run__loop(&vm);
 out:
 	term__flush();
 	term__restore();
+	dev__exit(&vm);
 	vm__exit(&vm);
 	return status;
 }

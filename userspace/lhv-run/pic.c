@@ -7,8 +7,9 @@
  * Behaviour follows the Intel 8259A data sheet: ICW1-ICW4 initialisation,
  * OCW1 (mask), OCW2 (EOI, specific EOI, rotation, set priority) and OCW3
  * (IRR/ISR read, poll, special mask).  There is no INTA cycle here: the
- * run loop calls pic__ack() when it can inject, and that plays the
- * acknowledge (ISR set, IRR cleared for edge inputs, AEOI).
+ * run loop calls pic__ack() (the table's intr_ack) when it can inject,
+ * and that plays the acknowledge (ISR set, IRR cleared for edge inputs,
+ * AEOI).
  */
 #include "lhv-run.h"
 
@@ -273,14 +274,26 @@ static void elcr_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 		data[0] = p->elcr;
 }
 
-int pic__init(void)
+static int pic_init(struct vm *vm)
 {
 	pics[0].elcr_mask = 0xf8;
 	pics[1].elcr_mask = 0xde;
 	pics[0].imr = pics[1].imr = 0xff;
-	if (io__register_port(0x20, 2, pic_io, &pics[0], "pic-master") ||
-	    io__register_port(0xa0, 2, pic_io, &pics[1], "pic-slave") ||
-	    io__register_port(0x4d0, 2, elcr_io, NULL, "elcr"))
-		return -1;
 	return 0;
 }
+
+static const struct dev_range pic_ports[] = {
+	{ 0x20, 2, pic_io, &pics[0], "pic-master" },
+	{ 0xa0, 2, pic_io, &pics[1], "pic-slave" },
+	{ 0x4d0, 2, elcr_io, NULL, "elcr" },
+	{ 0 }
+};
+
+const struct device pic_device = {
+	.name		= "pic",
+	.irq		= -1,
+	.ports		= pic_ports,
+	.init		= pic_init,
+	.intr_pending	= pic__pending,
+	.intr_ack	= pic__ack,
+};

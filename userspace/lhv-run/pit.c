@@ -8,14 +8,16 @@
  * time of the access (1193182 Hz input clock).  Channel 0's output drives
  * IRQ 0; pit__update() delivers its rising edges and pit__next_event()
  * tells the run loop when the next one is due, so that it can arm a host
- * timer.  Modes as in the Intel 8254 data sheet: 0 (interrupt on terminal
- * count), 2 (rate generator) and 3 (square wave) in full, 4 (software
- * strobe) as one edge after the count; 1 and 5 need a gate trigger, which
- * only channel 2 has (port 0x61).  BCD counting is treated as binary.
+ * timer (they are the device table's tick and next_event).  Modes as in
+ * the Intel 8254 data sheet: 0 (interrupt on terminal count), 2 (rate
+ * generator) and 3 (square wave) in full, 4 (software strobe) as one edge
+ * after the count; 1 and 5 need a gate trigger, which only channel 2 has
+ * (port 0x61).  BCD counting is treated as binary.
  */
 #include "lhv-run.h"
 
 #define PIT_HZ		1193182ULL
+#define PIT_IRQ		0
 #define NSEC		1000000000ULL
 
 struct pit_channel {
@@ -132,7 +134,7 @@ void pit__update(uint64_t now)
 		c->edges = t / c->count;
 	else
 		c->edges++;
-	pic__pulse_irq(0);
+	pic__pulse_irq(PIT_IRQ);
 }
 
 uint64_t pit__next_event(void)
@@ -300,7 +302,7 @@ static void port61_io(void *opaque, uint64_t off, uint8_t *data,
 	c->gate = gate;
 }
 
-int pit__init(void)
+static int pit_init(struct vm *vm)
 {
 	int i;
 
@@ -309,8 +311,20 @@ int pit__init(void)
 		pit[i].rw = 3;
 		pit[i].count = 0x10000;
 	}
-	if (io__register_port(0x40, 4, pit_io, NULL, "pit") ||
-	    io__register_port(0x61, 1, port61_io, NULL, "port61"))
-		return -1;
 	return 0;
 }
+
+static const struct dev_range pit_ports[] = {
+	{ 0x40, 4, pit_io, NULL, "pit" },
+	{ 0x61, 1, port61_io, NULL, "port61" },
+	{ 0 }
+};
+
+const struct device pit_device = {
+	.name		= "pit",
+	.irq		= PIT_IRQ,
+	.ports		= pit_ports,
+	.init		= pit_init,
+	.tick		= pit__update,
+	.next_event	= pit__next_event,
+};

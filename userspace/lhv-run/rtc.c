@@ -176,9 +176,22 @@ static void rtc_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 		data[0] = rtc_read(rtc.index);
 }
 
-int rtc__init(void)
+static int rtc_init(struct vm *vm)
 {
 	rtc.ram[REG_A] = 0x26;		/* 32.768 kHz base, 1024 Hz rate */
 	rtc.ram[REG_B] = B_24H;		/* BCD, 24-hour, no interrupts */
-	return io__register_port(0x70, 2, rtc_io, NULL, "rtc");
+	return 0;
 }
+
+static const struct dev_range rtc_ports[] = {
+	{ 0x70, 2, rtc_io, NULL, "rtc" },
+	{ 0 }
+};
+
+/* IRQ 8 on a PC; this RTC never raises it. */
+const struct device rtc_device = {
+	.name	= "rtc",
+	.irq	= -1,
+	.ports	= rtc_ports,
+	.init	= rtc_init,
+};

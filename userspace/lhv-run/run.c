@@ -3,19 +3,21 @@
  * run.c - the run loop: KVM_RUN, one switch on the exit reason, and
  * interrupt delivery without an in-kernel irqchip.
  *
- * Interrupts: before each KVM_RUN the PIT is brought up to date; when the
- * PIC has a request and the vCPU can take it (run->ready_for_interrupt_
- * injection) it is acknowledged and injected with KVM_INTERRUPT, otherwise
+ * The devices are not named here: the run loop asks the device table
+ * (dev.c).  Interrupts: before each KVM_RUN the timers (the PIT) are
+ * brought up to date; when the interrupt controller (the PIC) has a
+ * request and the vCPU can take it (run->ready_for_interrupt_injection)
+ * it is acknowledged and injected with KVM_INTERRUPT, otherwise
  * run->request_interrupt_window asks for an exit as soon as the guest can.
- * A POSIX timer armed at the PIT's next edge interrupts a guest that does
- * not exit by itself (SIGALRM makes KVM_RUN return EINTR; the handler sets
- * run->immediate_exit where the device has it, so that a signal that
- * lands just before KVM_RUN is not lost).
+ * A POSIX timer armed at the next timer deadline (the PIT's next edge)
+ * interrupts a guest that does not exit by itself (SIGALRM makes KVM_RUN
+ * return EINTR; the handler sets run->immediate_exit where the device has
+ * it, so that a signal that lands just before KVM_RUN is not lost).
  *
- * HLT with interrupts enabled waits for the next timer edge or console
- * input; HLT with interrupts disabled and nothing pending can never wake:
- * that is how Linux ends `poweroff` without ACPI, and lhv-run takes it as
- * the guest powering off.
+ * HLT with interrupts enabled waits for the next timer deadline or input
+ * on a device's fd (the console); HLT with interrupts disabled and
+ * nothing pending can never wake: that is how Linux ends `poweroff`
+ * without ACPI, and lhv-run takes it as the guest powering off.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +31,8 @@
 
 #include "kvm-stats.h"
 #include "lhv-run.h"
+
+#define RUN_MAX_FDS	8	/* device fds a halted vCPU waits on */
 
 static struct vm *run_vm;
 static timer_t run_timer;
@@ -109,7 +113,7 @@ static int run_inject(struct vm *vm)
 	struct kvm_run *run = vm->run;
 	struct kvm_interrupt irq;
 
-	if (!pic__pending()) {
+	if (!dev__intr_pending()) {
 		run->request_interrupt_window = 0;
 		return 0;
 	}
@@ -117,14 +121,14 @@ static int run_inject(struct vm *vm)
 		run->request_interrupt_window = 1;
 		return 0;
 	}
-	irq.irq = pic__ack();
+	irq.irq = dev__intr_ack();
 	if (ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq) < 0) {
 		pr_err("KVM_INTERRUPT (vector %#x): %s", irq.irq,
 		       strerror(errno));
 		return -1;
 	}
 	run_stats.injected++;
-	run->request_interrupt_window = pic__pending();
+	run->request_interrupt_window = dev__intr_pending();
 	return 0;
 }
 
@@ -146,11 +150,11 @@ static void run_io(struct kvm_run *run)
  */
 static bool run_halt(struct vm *vm)
 {
-	struct pollfd pfd;
+	struct pollfd pfd[RUN_MAX_FDS];
 	struct timespec ts;
 	struct kvm_regs regs;
 	uint64_t now, next;
-	int fd;
+	int fds[RUN_MAX_FDS], i, n;
 
 	if (!vm->run->if_flag) {
 		/* Double-check IF in RFLAGS: this ends the VM. */
@@ -161,21 +165,23 @@ static bool run_halt(struct vm *vm)
 	}
 	for (;;) {
 		now = clock__ns();
-		pit__update(now);
-		serial__update();
-		if (pic__pending() || exit__requested())
+		dev__tick(now);
+		dev__input();
+		if (dev__intr_pending() || exit__requested())
 			return false;
-		next = pit__next_event();
-		fd = serial__wants_input() ? term__input_fd() : -1;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
+		next = dev__next_event();
+		n = dev__poll_fds(fds, RUN_MAX_FDS);
+		for (i = 0; i < n; i++) {
+			pfd[i].fd = fds[i];
+			pfd[i].events = POLLIN;
+		}
 		if (next) {
 			next = next > now ? next - now : 0;
 			ts.tv_sec = next / 1000000000ULL;
 			ts.tv_nsec = next % 1000000000ULL;
 		}
 		term__flush();
-		ppoll(&pfd, fd >= 0, next ? &ts : NULL, NULL);
+		ppoll(pfd, n, next ? &ts : NULL, NULL);
 	}
 }
 
@@ -279,19 +285,19 @@ int run__loop(struct vm *vm)
 			status = exit__status();
 			break;
 		}
-		pit__update(clock__ns());
+		dev__tick(clock__ns());
 		if (run_inject(vm)) {
 			status = RUN_EXIT_INTERNAL;
 			break;
 		}
 		term__flush();
-		run_timer_arm(pit__next_event());
+		run_timer_arm(dev__next_event());
 
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			run->immediate_exit = 0;
 			if (errno == EINTR || errno == EAGAIN) {
 				run_stats.intr++;
-				serial__update();
+				dev__input();
 				continue;
 			}
 			status = run_fail(vm, RUN_EXIT_INTERNAL,
@@ -322,7 +328,7 @@ int run__loop(struct vm *vm)
 			break;
 		case KVM_EXIT_INTR:
 			run_stats.intr++;
-			serial__update();
+			dev__input();
 			break;
 		case KVM_EXIT_SHUTDOWN:
 			status = run_fail(vm, RUN_EXIT_TRIPLE_FAULT,

@@ -110,16 +110,19 @@ static void serial_refill(void)
 	uart.rx_full = true;
 }
 
-void serial__update(void)
+/* After a wait or a signal: pull console input in, update the IRQ. */
+static void serial_input(void)
 {
 	serial_refill();
 	serial_irq();
 }
 
-bool serial__wants_input(void)
+/* The console, while RBR has room for what it may bring. */
+static int serial_poll_fd(void)
 {
-	return !uart.rx_full && !(uart.mcr & MCR_LOOP) &&
-	       term__input_fd() >= 0;
+	if (uart.rx_full || (uart.mcr & MCR_LOOP))
+		return -1;
+	return term__input_fd();
 }
 
 static void serial_write(uint64_t off, uint8_t val)
@@ -212,11 +215,25 @@ static void serial_io(void *opaque, uint64_t off, uint8_t *data,
 	serial_irq();
 }
 
-int serial__init(void)
+static int serial_init(struct vm *vm)
 {
 	uart.lcr = 0x03;	/* 8N1, as firmware would leave it */
 	uart.dll = 0x01;	/* 115200 baud */
 	serial_update_msr();
 	uart.msr &= 0xf0;
-	return io__register_port(COM1_BASE, 8, serial_io, NULL, "com1");
+	return 0;
 }
+
+static const struct dev_range serial_ports[] = {
+	{ COM1_BASE, 8, serial_io, NULL, "com1" },
+	{ 0 }
+};
+
+const struct device serial_device = {
+	.name		= "serial",
+	.irq		= COM1_IRQ,
+	.ports		= serial_ports,
+	.init		= serial_init,
+	.poll_fd	= serial_poll_fd,
+	.input		= serial_input,
+};
