@@ -4,10 +4,11 @@
  * RAM), the port/MMIO bus, the device table, the legacy PC devices and
  * the boot loaders.  The services under all of them are in util.h.
  *
- * Layers, each calling only down: main.c; run.c; dev.c (the device
- * table); the devices (serial.c, i8042.c, pit.c, rtc.c) over pic.c; term.c
- * (the console) and io.c (the bus); boot.c over pvh.c, both over load.c;
- * vm.c; util.c at the bottom.
+ * Layers, each file calling only down (selftests/host/lhvrun_layers.sh
+ * checks): main.c; run.c; dev.c, the device table, which registers the
+ * devices' ranges on io.c's bus; the devices (serial.c, over term.c, the
+ * console; i8042.c; pit.c; rtc.c) over pic.c; boot.c over pvh.c, both
+ * over load.c; vm.c; util.c at the bottom.
  *
  * lhv-run speaks only the KVM API of <linux/kvm.h>, so it runs unchanged on
  * /dev/lhv and /dev/kvm.  It never creates an in-kernel irqchip or PIT: the
