@@ -4,7 +4,8 @@
  * CR4 bits a guest may set, the consistency of a KVM_SET_SREGS state
  * (control registers, EFER, long mode; SDM 2.5, 9.8.5, APM 14.6), PAT
  * values, reading guest-physical memory through the memslots, and
- * handing a machine check taken in guest mode to the host.
+ * handing a machine check taken in guest mode to the host; the regs[]
+ * offsets the entry .S files use (lhv_regs.h) checked against enum lhv_reg.
  */
 #define pr_fmt(fmt) "lhv: " fmt
 
@@ -14,6 +15,27 @@
 #include <asm/segment.h>
 
 #include "lhv.h"
+#include "lhv_regs.h"
+
+/* The entry .S files' regs[] offsets are enum lhv_reg's. */
+#define LHV_REG_OFFSET_OK(r) \
+	static_assert(R_##r == LHV_##r * sizeof(u64))
+LHV_REG_OFFSET_OK(RAX);
+LHV_REG_OFFSET_OK(RCX);
+LHV_REG_OFFSET_OK(RDX);
+LHV_REG_OFFSET_OK(RBX);
+LHV_REG_OFFSET_OK(RSP);
+LHV_REG_OFFSET_OK(RBP);
+LHV_REG_OFFSET_OK(RSI);
+LHV_REG_OFFSET_OK(RDI);
+LHV_REG_OFFSET_OK(R8);
+LHV_REG_OFFSET_OK(R9);
+LHV_REG_OFFSET_OK(R10);
+LHV_REG_OFFSET_OK(R11);
+LHV_REG_OFFSET_OK(R12);
+LHV_REG_OFFSET_OK(R13);
+LHV_REG_OFFSET_OK(R14);
+LHV_REG_OFFSET_OK(R15);
 
 /*
  * CR4 bits a guest may have, on either backend: the architectural ones

@@ -25,21 +25,7 @@
 #include <asm/asm.h>
 #include <asm/nospec-branch.h>
 
-/* Offsets into u64 regs[] (enum lhv_reg). */
-#define R_RCX	(1 * 8)
-#define R_RDX	(2 * 8)
-#define R_RBX	(3 * 8)
-#define R_RBP	(5 * 8)
-#define R_RSI	(6 * 8)
-#define R_RDI	(7 * 8)
-#define R_R8	(8 * 8)
-#define R_R9	(9 * 8)
-#define R_R10	(10 * 8)
-#define R_R11	(11 * 8)
-#define R_R12	(12 * 8)
-#define R_R13	(13 * 8)
-#define R_R14	(14 * 8)
-#define R_R15	(15 * 8)
+#include "lhv_regs_asm.S"
 
 	.text
 SYM_FUNC_START(lhv_svm_enter)
@@ -62,20 +48,7 @@ SYM_FUNC_START(lhv_svm_enter)
 .Lvmload_guest:
 	vmload	%rax
 
-	mov	R_RCX(%rdi), %rcx
-	mov	R_RDX(%rdi), %rdx
-	mov	R_RBX(%rdi), %rbx
-	mov	R_RBP(%rdi), %rbp
-	mov	R_RSI(%rdi), %rsi
-	mov	R_R8(%rdi), %r8
-	mov	R_R9(%rdi), %r9
-	mov	R_R10(%rdi), %r10
-	mov	R_R11(%rdi), %r11
-	mov	R_R12(%rdi), %r12
-	mov	R_R13(%rdi), %r13
-	mov	R_R14(%rdi), %r14
-	mov	R_R15(%rdi), %r15
-	mov	R_RDI(%rdi), %rdi
+	LHV_LOAD_GUEST_GPRS
 
 	/* No host data left in CPU buffers for the guest (TSA; ZF only). */
 	VM_CLEAR_CPU_BUFFERS
@@ -86,19 +59,7 @@ SYM_FUNC_START(lhv_svm_enter)
 
 	push	%rdi
 	mov	24(%rsp), %rdi
-	mov	%rcx, R_RCX(%rdi)
-	mov	%rdx, R_RDX(%rdi)
-	mov	%rbx, R_RBX(%rdi)
-	mov	%rbp, R_RBP(%rdi)
-	mov	%rsi, R_RSI(%rdi)
-	mov	%r8, R_R8(%rdi)
-	mov	%r9, R_R9(%rdi)
-	mov	%r10, R_R10(%rdi)
-	mov	%r11, R_R11(%rdi)
-	mov	%r12, R_R12(%rdi)
-	mov	%r13, R_R13(%rdi)
-	mov	%r14, R_R14(%rdi)
-	mov	%r15, R_R15(%rdi)
+	LHV_SAVE_GUEST_GPRS
 	pop	%rcx
 	mov	%rcx, R_RDI(%rdi)
 
