@@ -74,8 +74,10 @@ void lhv_inject_pending(struct lhv_vcpu *vcpu)
 }
 
 /* Exceptions that push an error code: #DF #TS #NP #SS #GP #PF #AC. */
-#define LHV_EXC_ERROR_CODE (BIT(8) | BIT(10) | BIT(11) | BIT(12) | \
-			    BIT(13) | BIT(14) | BIT(17))
+#define LHV_EXC_ERROR_CODE (BIT(X86_TRAP_DF) | BIT(X86_TRAP_TS) | \
+			    BIT(X86_TRAP_NP) | BIT(X86_TRAP_SS) | \
+			    BIT(X86_TRAP_GP) | BIT(X86_TRAP_PF) | \
+			    BIT(X86_TRAP_AC))
 
 #define LHV_EVENTS_FLAGS (KVM_VCPUEVENT_VALID_NMI_PENDING | \
 			  KVM_VCPUEVENT_VALID_SIPI_VECTOR | \
@@ -113,7 +115,7 @@ int lhv_ioctl_set_events(struct lhv_vcpu *vcpu, void __user *argp)
 	 * (SDM 26.2.1.3): no userspace input may make the hardware fail.
 	 */
 	if ((ev.exception.injected || ev.exception.pending) &&
-	    (ev.exception.nr > 31 || ev.exception.nr == 2 ||
+	    (ev.exception.nr > 31 || ev.exception.nr == X86_TRAP_NMI ||
 	     !ev.exception.has_error_code !=
 	     !(LHV_EXC_ERROR_CODE & BIT(ev.exception.nr))))
 		return -EINVAL;

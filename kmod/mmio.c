@@ -68,7 +68,7 @@ int lhv_guest_linear_check(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
 void lhv_queue_page_fault(struct lhv_vcpu *vcpu, u64 lin, u32 error_code)
 {
 	lhv_ops->set_cr2(vcpu, lin);
-	lhv_ops->queue_exception(vcpu, 14, true, error_code);
+	lhv_ops->queue_exception(vcpu, X86_TRAP_PF, true, error_code);
 }
 
 /*

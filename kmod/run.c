@@ -236,7 +236,8 @@ static int lhv_string_io_check(struct lhv_vcpu *vcpu,
 
 	if ((sr->efer & EFER_LMA) && sr->cs.l &&
 	    (!lhv_canonical(lin, bits) || !lhv_canonical(lin + len - 1, bits))) {
-		lhv_ops->queue_exception(vcpu, ss ? 12 : 13, true, 0);
+		lhv_ops->queue_exception(vcpu, ss ? X86_TRAP_SS : X86_TRAP_GP, true,
+					 0);
 		return 1;
 	}
 	if (sr->ss.dpl == 3)
@@ -403,7 +404,7 @@ static int lhv_handle_msr(struct lhv_vcpu *vcpu, const struct lhv_exit *exit,
 		return LHV_USER;
 	}
 	if (r) {
-		lhv_ops->queue_exception(vcpu, 13, true, 0);	/* #GP(0) */
+		lhv_ops->queue_exception(vcpu, X86_TRAP_GP, true, 0);
 		return LHV_RESUME;
 	}
 	lhv_skip_insn(vcpu, exit);
@@ -437,11 +438,11 @@ static int lhv_handle_xsetbv(struct lhv_vcpu *vcpu,
 	u64 v = (vcpu->regs[LHV_RDX] << 32) | (u32)vcpu->regs[LHV_RAX];
 
 	if (!(lhv_ops->get_cr4(vcpu) & X86_CR4_OSXSAVE)) {
-		lhv_ops->queue_exception(vcpu, 6, false, 0);	/* #UD */
+		lhv_ops->queue_exception(vcpu, X86_TRAP_UD, false, 0);
 		return LHV_RESUME;
 	}
 	if ((u32)vcpu->regs[LHV_RCX] != 0 || lhv_set_xcr0(vcpu, v)) {
-		lhv_ops->queue_exception(vcpu, 13, true, 0);	/* #GP(0) */
+		lhv_ops->queue_exception(vcpu, X86_TRAP_GP, true, 0);
 		return LHV_RESUME;
 	}
 	lhv_skip_insn(vcpu, exit);
@@ -455,7 +456,7 @@ static void lhv_complete_msr(struct lhv_vcpu *vcpu)
 
 	vcpu->msr_pending = false;
 	if (run->msr.error) {
-		lhv_ops->queue_exception(vcpu, 13, true, 0);
+		lhv_ops->queue_exception(vcpu, X86_TRAP_GP, true, 0);
 		return;
 	}
 	if (!vcpu->msr_write) {
@@ -572,7 +573,7 @@ static int lhv_handle_exit(struct lhv_vcpu *vcpu, const struct lhv_exit *exit)
 		run->fail_entry.cpu = vcpu->cpu;
 		return LHV_USER;
 	case LHV_EXIT_UD:
-		lhv_ops->queue_exception(vcpu, 6, false, 0);	/* #UD */
+		lhv_ops->queue_exception(vcpu, X86_TRAP_UD, false, 0);
 		return LHV_RESUME;
 	case LHV_EXIT_XSETBV:
 		return lhv_handle_xsetbv(vcpu, exit);
