@@ -132,12 +132,15 @@ static int decode_prefixes(struct dcursor *c, struct lhv_insn *in, u8 *op)
 		case 0x3e:
 			if (!long64)
 				in->seg_override = (b >> 3) & 3;
+			in->seg_prefix = (b >> 3) & 3;
 			break;
 		case 0x64:
 			in->seg_override = LHV_SEG_FS;
+			in->seg_prefix = LHV_SEG_FS;
 			break;
 		case 0x65:
 			in->seg_override = LHV_SEG_GS;
+			in->seg_prefix = LHV_SEG_GS;
 			break;
 		default:
 			if (long64 && (b & 0xf0) == 0x40) {
@@ -379,8 +382,9 @@ static int decode_mov_cr(struct dcursor *c, struct lhv_insn *in)
 
 /*
  * Classify the opcode: kind, operand size for byte forms, ModRM and
- * immediate.  Only what lhv_emulate_mmio() carries out is accepted (the
- * one-byte map is SDM Vol. 2A Table A-2, the two-byte map Table A-3).
+ * immediate.  Only what lhv_emulate_mmio() carries out is accepted, and
+ * the decode-only kinds the core carries out itself (MOV CR, INS/OUTS);
+ * the one-byte map is SDM Vol. 2A Table A-2, the two-byte map Table A-3.
  */
 static int decode_opcode(struct dcursor *c, struct lhv_insn *in)
 {
@@ -516,6 +520,17 @@ static int decode_opcode(struct dcursor *c, struct lhv_insn *in)
 	case 0x0f20:
 	case 0x0f22:
 		return decode_mov_cr(c, in);
+	case 0x6c:
+	case 0x6d:
+	case 0x6e:
+	case 0x6f:
+		/* INS/OUTS: 8, 16 or 32 bits; REX.W does not widen them. */
+		in->kind = op < 0x6e ? LHV_INSN_INS : LHV_INSN_OUTS;
+		byte_op = !(op & 1);
+		modrm = false;
+		if (in->op_bytes == 8)
+			in->op_bytes = 4;
+		break;
 	default:
 		return LHV_DECODE_UNSUPPORTED;
 	}
@@ -565,6 +580,7 @@ int lhv_decode(const u8 *bytes, int len, enum lhv_cpu_mode mode,
 	*in = zero;
 	in->mode = mode;
 	in->seg_override = LHV_SEG_NONE;
+	in->seg_prefix = LHV_SEG_NONE;
 	in->mem.base = LHV_GPR_NONE;
 	in->mem.index = LHV_GPR_NONE;
 	if (mode > LHV_CPU_LONG64 || !bytes || len < 0)

@@ -15,6 +15,7 @@
  *	n = lhv_decode(bytes, nbytes, mode, &insn);
  *		n == LHV_DECODE_TRUNCATED: fetch more bytes (up to 15) and retry
  *		n < 0: not an instruction lhv emulates -> internal error exit
+ *		(INS/OUTS and MOV CR are decoded only: the caller does them)
  *	loop:
  *	r = lhv_emulate_mmio(&insn, &ctx);
  *	LHV_EMUL_READ:	a = &ctx.acc[ctx.nr_done]; translate a->gva; RAM or
@@ -91,6 +92,8 @@ enum lhv_insn_kind {
 	/* Decoded only (no memory operand): the caller carries them out. */
 	LHV_INSN_MOV_FROM_CR,	/* 0F 20: rm (GPR) <- CR reg */
 	LHV_INSN_MOV_TO_CR,	/* 0F 22: CR reg <- rm (GPR) */
+	LHV_INSN_INS,		/* 6C 6D: the I/O exit is carried out by run.c */
+	LHV_INSN_OUTS,		/* 6E 6F: likewise */
 };
 
 /* insn->alu for the ALU kinds: the opcode's bits 5:3 (SDM Vol. 2 A.3). */
@@ -129,12 +132,17 @@ struct lhv_insn {
 	u8 src_bytes;		/* MOVZX/MOVSX source size, else op_bytes */
 	u8 addr_bytes;		/* address size: 2, 4 or 8 */
 
-	/* Prefixes. */
+	/*
+	 * Prefixes.  seg_prefix is the last segment prefix (LHV_SEG_NONE if
+	 * none), also one that 64-bit mode makes null (ES/CS/SS/DS), which
+	 * seg_override leaves out: an SS one still picks #SS over #GP.
+	 */
 	bool opsize_prefix;	/* 66 */
 	bool addrsize_prefix;	/* 67 */
 	bool lock;		/* F0 */
 	u8 rep;			/* 0, 0xf2 (REPNE) or 0xf3 (REP/REPE) */
 	u8 seg_override;	/* enum lhv_seg, LHV_SEG_NONE if none */
+	u8 seg_prefix;		/* enum lhv_seg, see above */
 	u8 rex;			/* REX byte (40-4F) in effect, 0 if none */
 
 	/* ModRM / SIB. */

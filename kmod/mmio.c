@@ -10,7 +10,8 @@
  * own page tables on an operand is its #PF; a fault that hit the delivery
  * of an event (no instruction to emulate) and what cannot be emulated
  * become KVM_EXIT_INTERNAL_ERROR.  Also: guest linear accesses for string
- * I/O (lhv_guest_linear_check/_rw).
+ * I/O (lhv_guest_linear_check/_rw), and the instruction fetch that the
+ * core's other decode-only exits share (lhv_fetch_insn).
  */
 #define pr_fmt(fmt) "lhv: " fmt
 
@@ -289,7 +290,8 @@ static int lhv_fetch_bytes(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
 /*
  * Fetch and decode the instruction at RIP, for the exits the core
  * emulates without a memory operand (MOV to/from CR on SVM without decode
- * assists).  Returns its length, or <= 0 when it cannot be read or
+ * assists) and for string I/O, whose prefixes such hardware does not
+ * report.  Returns its length, or <= 0 when it cannot be read or
  * decoded.
  */
 int lhv_fetch_insn(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,

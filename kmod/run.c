@@ -148,65 +148,31 @@ static int lhv_internal_error(struct lhv_vcpu *vcpu, u32 suberror,
 	return LHV_USER;
 }
 
-/* Segment-override prefixes, in ES CS SS DS FS GS order; else -1. */
-static int lhv_seg_prefix(u8 b)
-{
-	static const u8 prefix[] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(prefix); i++)
-		if (prefix[i] == b)
-			return i;
-	return -1;
-}
-
 /*
  * INS/OUTS: the prefixes of the instruction at RIP give the address size
  * and, for OUTS, the segment (SDM vol. 2, 2.1.1): hardware without decode
- * assists reports neither.  Returns the linear address of the element,
- * and in *ss whether it goes through SS (an OUTS with an SS override).
+ * assists reports neither, so the instruction is fetched and decoded as
+ * for MMIO (lhv_fetch_insn).  Returns the linear address of the element,
+ * and in *ss whether it goes through SS (an OUTS with an SS prefix, which
+ * picks #SS even where 64-bit mode makes it null).
  */
 static int lhv_string_io_addr(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr,
 			      bool in, u64 *lin, u64 *mask, int *regi, bool *ss)
 {
 	bool lm = (sr->efer & EFER_LMA) && sr->cs.l;
-	bool def32 = lm || sr->cs.db;
 	const struct kvm_segment *seg = in ? &sr->es : &sr->ds;
-	u64 cs_lin = (lm ? 0 : sr->cs.base) + vcpu->regs[LHV_RIP];
 	const struct kvm_segment *segs[] = {
 		&sr->es, &sr->cs, &sr->ss, &sr->ds, &sr->fs, &sr->gs,
 	};
-	bool addr_prefix = false;
-	int i, seg_i;
-	u8 b[15];
+	struct lhv_insn insn;
 
-	if (!(sr->cr0 & X86_CR0_PE) || (vcpu->regs[LHV_RFLAGS] & X86_EFLAGS_VM))
-		def32 = false;
-	for (i = 0; i < ARRAY_SIZE(b); i++) {
-		if (lhv_guest_linear_rw(vcpu, sr, lm ? cs_lin + i :
-					(u32)(cs_lin + i), &b[i], 1, false))
-			return -EFAULT;
-		seg_i = lhv_seg_prefix(b[i]);
-		if (seg_i >= 0) {
-			if (!in)
-				seg = segs[seg_i];
-			continue;
-		}
-		if (b[i] == 0x67) {
-			addr_prefix = true;
-			continue;
-		}
-		if (b[i] == 0x66 || b[i] == 0xf0 || b[i] == 0xf2 ||
-		    b[i] == 0xf3 || (lm && (b[i] & 0xf0) == 0x40))
-			continue;
-		break;
-	}
-	if (i == ARRAY_SIZE(b) || b[i] < 0x6c || b[i] > 0x6f)
+	if (lhv_fetch_insn(vcpu, sr, &insn) <= 0 ||
+	    (insn.kind != LHV_INSN_INS && insn.kind != LHV_INSN_OUTS))
 		return -EINVAL;		/* not INS/OUTS after all */
-	if (lm)
-		*mask = addr_prefix ? 0xffffffffULL : ~0ULL;
-	else
-		*mask = (def32 ^ addr_prefix) ? 0xffffffffULL : 0xffffULL;
+	if (!in && insn.seg_prefix != LHV_SEG_NONE)
+		seg = segs[insn.seg_prefix];
+	*mask = insn.addr_bytes == 8 ? ~0ULL :
+		(1ULL << (insn.addr_bytes * 8)) - 1;
 	*regi = in ? LHV_RDI : LHV_RSI;
 	*ss = seg == &sr->ss;
 	*lin = (vcpu->regs[*regi] & *mask) +

@@ -73,6 +73,7 @@ static void check_insn(const struct lhv_insn *in, int ret, int mode)
 	      in->imm_bytes == 2 || in->imm_bytes == 4);
 	CHECK(in->seg_override == LHV_SEG_NONE ||
 	      in->seg_override < LHV_NR_SEGS);
+	CHECK(in->seg_prefix == LHV_SEG_NONE || in->seg_prefix < LHV_NR_SEGS);
 	if (in->has_mem) {
 		const struct lhv_mem_operand *m = &in->mem;
 
