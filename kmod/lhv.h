@@ -364,7 +364,6 @@ void lhv_vm_make_request_all(struct lhv_vm *vm, int req);
 
 /* kmod/vcpu.c */
 int lhv_create_vcpu(struct lhv_vm *vm, unsigned long id);
-void lhv_vcpu_reset_regs(struct lhv_vcpu *vcpu, u32 sig);
 
 /* kmod/run.c */
 int lhv_vcpu_run(struct lhv_vcpu *vcpu);
@@ -375,10 +374,16 @@ void lhv_vcpu_forget(struct lhv_vcpu *vcpu);
 void lhv_vcpu_kick(struct lhv_vcpu *vcpu);
 void lhv_vcpu_make_request(struct lhv_vcpu *vcpu, int req);
 
+/* DR6 and DR7 after RESET/INIT: their fixed bits only (SDM 9.1.1). */
+#define LHV_DR6_RESET		DR6_RESERVED	/* FFFF0FF0h */
+#define LHV_DR7_RESET		0x400ULL
+
 /* kmod/x86.c */
 u64 lhv_cr4_allowed(void);
 bool lhv_sregs_valid(const struct kvm_sregs *sr, u64 cr4_ok, u64 efer_ok);
 bool lhv_pat_valid(u64 pat);
+void lhv_reset_sregs(struct kvm_sregs *sr);
+void lhv_vcpu_reset_regs(struct lhv_vcpu *vcpu, u32 sig);
 bool lhv_gpa_is_ram(struct lhv_vcpu *vcpu, u64 gpa, bool write);
 int lhv_guest_phys_rw(struct lhv_vcpu *vcpu, u64 gpa, void *buf, int len,
 		      bool write);

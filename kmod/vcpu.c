@@ -228,20 +228,6 @@ static const struct file_operations lhv_vcpu_fops = {
 	.llseek = noop_llseek,
 };
 
-/*
- * The GPRs, RIP and RFLAGS after RESET or INIT (SDM 9.1.1, APM 14.1.3):
- * all zero but RIP (FFF0h, CS as the backend resets it), RFLAGS bit 1 and
- * EDX, the processor signature (@sig: CPUID.1.EAX, KVM's 0x600 when the
- * vCPU's CPUID has none).
- */
-void lhv_vcpu_reset_regs(struct lhv_vcpu *vcpu, u32 sig)
-{
-	memset(vcpu->regs, 0, sizeof(vcpu->regs));
-	vcpu->regs[LHV_RIP] = 0xfff0;
-	vcpu->regs[LHV_RFLAGS] = X86_EFLAGS_FIXED;
-	vcpu->regs[LHV_RDX] = sig;
-}
-
 int lhv_create_vcpu(struct lhv_vm *vm, unsigned long id)
 {
 	struct lhv_vcpu *vcpu;
@@ -271,7 +257,7 @@ int lhv_create_vcpu(struct lhv_vm *vm, unsigned long id)
 		goto err_free_pages;
 	}
 	/* Reset state, as after INIT (SDM 9.1.1; KVM's defaults). */
-	lhv_vcpu_reset_regs(vcpu, 0x600);
+	lhv_vcpu_reset_regs(vcpu, 0);
 	vcpu->apic_base = 0xfee00000ULL | (1ULL << 11) |
 			  (id == 0 ? 1ULL << 8 : 0);
 	vcpu->pat = 0x0007040600070406ULL;

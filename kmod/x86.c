@@ -2,7 +2,8 @@
 /*
  * kmod/x86.c - architectural rules both backends apply the same way: the
  * CR4 bits a guest may set, the consistency of a KVM_SET_SREGS state
- * (control registers, EFER, long mode; SDM 2.5, 9.8.5, APM 14.6), PAT
+ * (control registers, EFER, long mode; SDM 2.5, 9.8.5, APM 14.6), the
+ * RESET/INIT register state (SDM 9.1.1, APM 14.1.3), PAT
  * values, reading guest-physical memory through the memslots, and
  * handing a machine check taken in guest mode to the host; the regs[]
  * offsets the entry .S files use (lhv_regs.h) checked against enum lhv_reg.
@@ -82,6 +83,59 @@ bool lhv_sregs_valid(const struct kvm_sregs *sr, u64 cr4_ok, u64 efer_ok)
 		return false;
 	}
 	return true;
+}
+
+/*
+ * The state after RESET or INIT (SDM 9.1.1 Table 9-1, APM 14.1.3), as
+ * KVM sets it, for both backends: real mode at F000:FFF0 (CS base
+ * FFFF0000h), present read/write data segments at 0 with 64 KiB limits,
+ * an LDT and a busy 16-bit TSS of the same, GDTR and IDTR limits FFFFh,
+ * CR0 with CD, NW and ET, everything else zero.  DR6 and DR7 reset to
+ * LHV_DR6_RESET and LHV_DR7_RESET.  Each backend writes this in its own
+ * encoding and adds what is its own (EFER.SVME, VMX fixed bits).
+ */
+void lhv_reset_sregs(struct kvm_sregs *sr)
+{
+	static const struct kvm_segment cs = {
+		.selector = 0xf000, .base = 0xffff0000, .limit = 0xffff,
+		.type = 0xb, .s = 1, .present = 1,
+	};
+	static const struct kvm_segment data = {
+		.limit = 0xffff, .type = 3, .s = 1, .present = 1,
+	};
+	static const struct kvm_segment ldt = {
+		.limit = 0xffff, .type = 2, .present = 1,
+	};
+	static const struct kvm_segment tr = {
+		.limit = 0xffff, .type = 0xb, .present = 1,
+	};
+
+	memset(sr, 0, sizeof(*sr));
+	sr->cs = cs;
+	sr->ds = data;
+	sr->es = data;
+	sr->fs = data;
+	sr->gs = data;
+	sr->ss = data;
+	sr->ldt = ldt;
+	sr->tr = tr;
+	sr->gdt.limit = 0xffff;
+	sr->idt.limit = 0xffff;
+	sr->cr0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
+}
+
+/*
+ * The GPRs, RIP and RFLAGS after RESET or INIT (SDM 9.1.1, APM 14.1.3):
+ * all zero but RIP (FFF0h, with lhv_reset_sregs's CS), RFLAGS bit 1 and
+ * EDX, the processor signature (@sig: CPUID.1.EAX, or KVM's 0x600 when
+ * it is 0, as when the vCPU's CPUID has none).
+ */
+void lhv_vcpu_reset_regs(struct lhv_vcpu *vcpu, u32 sig)
+{
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	vcpu->regs[LHV_RIP] = 0xfff0;
+	vcpu->regs[LHV_RFLAGS] = X86_EFLAGS_FIXED;
+	vcpu->regs[LHV_RDX] = sig ? sig : 0x600;
 }
 
 /* Memory types 0, 1, 4, 5, 6, 7 in each of the eight entries (SDM 13.12.2). */

@@ -228,15 +228,6 @@ static void svm_vm_destroy(struct lhv_vm *vm)
 {
 }
 
-static void svm_set_seg(struct vmcb_seg *s, u16 sel, u64 base, u32 limit,
-			u16 attrib)
-{
-	s->selector = sel;
-	s->base = base;
-	s->limit = limit;
-	s->attrib = attrib;
-}
-
 /* The guest's CR4 as it sees it; the CPU's keeps the host's MCE. */
 static void svm_write_cr4(struct lhv_svm_vcpu *svm, u64 cr4)
 {
@@ -244,28 +235,51 @@ static void svm_write_cr4(struct lhv_svm_vcpu *svm, u64 cr4)
 	svm->vmcb->save.cr4 = cr4 | (cr4_read_shadow() & X86_CR4_MCE);
 }
 
-/* Guest state as after INIT (SDM 9.1.1, APM 14.1.3), as KVM sets it. */
+static void svm_seg_from_kvm(struct vmcb_seg *s, const struct kvm_segment *k)
+{
+	s->selector = k->selector;
+	s->base = k->base;
+	s->limit = k->limit;
+	s->attrib = 0;
+	if (k->unusable || !k->present)
+		return;
+	s->attrib = (k->type & 0xf) | (k->s & 1) << 4 | (k->dpl & 3) << 5 |
+		    1 << 7 | (k->avl & 1) << 8 | (k->l & 1) << 9 |
+		    (k->db & 1) << 10 | (k->g & 1) << 11;
+}
+
+/* The segments and descriptor tables of @sr into the save area. */
+static void svm_write_segs(struct vmcb_save *s, const struct kvm_sregs *sr)
+{
+	svm_seg_from_kvm(&s->cs, &sr->cs);
+	svm_seg_from_kvm(&s->ds, &sr->ds);
+	svm_seg_from_kvm(&s->es, &sr->es);
+	svm_seg_from_kvm(&s->fs, &sr->fs);
+	svm_seg_from_kvm(&s->gs, &sr->gs);
+	svm_seg_from_kvm(&s->ss, &sr->ss);
+	svm_seg_from_kvm(&s->tr, &sr->tr);
+	svm_seg_from_kvm(&s->ldtr, &sr->ldt);
+	s->gdtr.base = sr->gdt.base;
+	s->gdtr.limit = sr->gdt.limit;
+	s->idtr.base = sr->idt.base;
+	s->idtr.limit = sr->idt.limit;
+}
+
+/* Guest state as after INIT: the core's (lhv_reset_sregs), plus SVME. */
 static void svm_reset_save(struct lhv_svm_vcpu *svm)
 {
 	struct vmcb_save *s = &svm->vmcb->save;
+	struct kvm_sregs sr;
 
+	lhv_reset_sregs(&sr);
 	memset(s, 0, sizeof(*s));
-	svm_set_seg(&s->cs, 0xf000, 0xffff0000, 0xffff, 0x9b);
-	svm_set_seg(&s->ds, 0, 0, 0xffff, 0x93);
-	s->es = s->ds;
-	s->ss = s->ds;
-	s->fs = s->ds;
-	s->gs = s->ds;
-	svm_set_seg(&s->gdtr, 0, 0, 0xffff, 0);
-	s->idtr = s->gdtr;
-	svm_set_seg(&s->ldtr, 0, 0, 0xffff, 0x82);
-	svm_set_seg(&s->tr, 0, 0, 0xffff, 0x8b);
-	s->cr0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
-	s->efer = EFER_SVME;	/* VMRUN requires it; the guest never sees it */
-	s->dr6 = 0xffff0ff0ULL;
-	s->dr7 = 0x400ULL;
+	svm_write_segs(s, &sr);
+	s->cr0 = sr.cr0;
+	s->efer = sr.efer | EFER_SVME;	/* VMRUN requires it; never seen */
+	s->dr6 = LHV_DR6_RESET;
+	s->dr7 = LHV_DR7_RESET;
 	s->g_pat = svm->vcpu.pat;
-	svm_write_cr4(svm, 0);
+	svm_write_cr4(svm, sr.cr4);
 }
 
 static int svm_vcpu_create(struct lhv_vcpu *vcpu)
@@ -444,7 +458,7 @@ static void svm_shutdown_init(struct lhv_svm_vcpu *svm)
 	memset(svm->dr, 0, sizeof(svm->dr));
 	vcpu->nmi_masked = false;
 	lhv_cpuid_lookup(vcpu, 1, 0, &sig, &b, &cx, &d);
-	lhv_vcpu_reset_regs(vcpu, sig ? sig : 0x600);
+	lhv_vcpu_reset_regs(vcpu, sig);
 }
 
 static void svm_queue_exception(struct lhv_vcpu *vcpu, u8 vector,
@@ -685,19 +699,6 @@ static void svm_seg_to_kvm(const struct vmcb_seg *s, struct kvm_segment *k)
 	k->unusable = !k->present;
 }
 
-static void svm_seg_from_kvm(struct vmcb_seg *s, const struct kvm_segment *k)
-{
-	s->selector = k->selector;
-	s->base = k->base;
-	s->limit = k->limit;
-	s->attrib = 0;
-	if (k->unusable || !k->present)
-		return;
-	s->attrib = (k->type & 0xf) | (k->s & 1) << 4 | (k->dpl & 3) << 5 |
-		    1 << 7 | (k->avl & 1) << 8 | (k->l & 1) << 9 |
-		    (k->db & 1) << 10 | (k->g & 1) << 11;
-}
-
 static void svm_get_sregs(struct lhv_vcpu *vcpu, struct kvm_sregs *sr)
 {
 	struct vmcb_save *s = &to_svm(vcpu)->vmcb->save;
@@ -741,18 +742,7 @@ static int svm_set_sregs(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr)
 	if (!lhv_sregs_valid(sr, lhv_cr4_allowed(), SVM_EFER_OK))
 		return -EINVAL;
 
-	svm_seg_from_kvm(&s->cs, &sr->cs);
-	svm_seg_from_kvm(&s->ds, &sr->ds);
-	svm_seg_from_kvm(&s->es, &sr->es);
-	svm_seg_from_kvm(&s->fs, &sr->fs);
-	svm_seg_from_kvm(&s->gs, &sr->gs);
-	svm_seg_from_kvm(&s->ss, &sr->ss);
-	svm_seg_from_kvm(&s->tr, &sr->tr);
-	svm_seg_from_kvm(&s->ldtr, &sr->ldt);
-	s->gdtr.base = sr->gdt.base;
-	s->gdtr.limit = sr->gdt.limit;
-	s->idtr.base = sr->idt.base;
-	s->idtr.limit = sr->idt.limit;
+	svm_write_segs(s, sr);
 	s->cr0 = sr->cr0;
 	s->cr2 = sr->cr2;
 	s->cr3 = sr->cr3;

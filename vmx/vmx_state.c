@@ -164,46 +164,47 @@ static void vmx_set_seg(enum vmx_seg seg, const struct kvm_segment *k)
 	vmcs_write(VMCS_SEG_AR(seg), ar);
 }
 
+/*
+ * The segments, descriptor tables, CR0, CR3, CR4 and EFER of @sr into the
+ * current VMCS: for KVM_SET_SREGS and for reset.
+ */
+static void vmx_write_sregs(struct lhv_vmx_vcpu *vmx,
+			    const struct kvm_sregs *sr)
+{
+	vmx_set_seg(VMX_CS, &sr->cs);
+	vmx_set_seg(VMX_DS, &sr->ds);
+	vmx_set_seg(VMX_ES, &sr->es);
+	vmx_set_seg(VMX_FS, &sr->fs);
+	vmx_set_seg(VMX_GS, &sr->gs);
+	vmx_set_seg(VMX_SS, &sr->ss);
+	vmx_set_seg(VMX_TR, &sr->tr);
+	vmx_set_seg(VMX_LDTR, &sr->ldt);
+	vmcs_write(VMCS_GUEST_GDTR_BASE, sr->gdt.base);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, sr->gdt.limit);
+	vmcs_write(VMCS_GUEST_IDTR_BASE, sr->idt.base);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, sr->idt.limit);
+	vmx_write_cr0(sr->cr0);
+	vmcs_write(VMCS_GUEST_CR3, sr->cr3);
+	vmx_write_cr4(vmx, sr->cr4);
+	vmx_write_efer(sr->efer);
+}
+
 /* ---- Reset ------------------------------------------------------------ */
 
-/* Guest state as after INIT (SDM 9.1.1, Table 9-1), as KVM sets it. */
+/*
+ * Guest state as after INIT: the core's (lhv_reset_sregs), under this
+ * backend's CR0/CR4 masks and fixed bits, and the VMCS's own fields.
+ */
 void vmx_init_vmcs_guest(struct lhv_vmx_vcpu *vmx)
 {
-	static const struct kvm_segment cs = {
-		.selector = 0xf000, .base = 0xffff0000, .limit = 0xffff,
-		.type = 0xb, .s = 1, .present = 1,
-	};
-	static const struct kvm_segment data = {
-		.limit = 0xffff, .type = 3, .s = 1, .present = 1,
-	};
-	static const struct kvm_segment ldt = {
-		.limit = 0xffff, .type = 2, .present = 1,
-	};
-	static const struct kvm_segment tr = {
-		.limit = 0xffff, .type = 0xb, .present = 1,
-	};
+	struct kvm_sregs sr;
 
-	vmx_set_seg(VMX_CS, &cs);
-	vmx_set_seg(VMX_ES, &data);
-	vmx_set_seg(VMX_SS, &data);
-	vmx_set_seg(VMX_DS, &data);
-	vmx_set_seg(VMX_FS, &data);
-	vmx_set_seg(VMX_GS, &data);
-	vmx_set_seg(VMX_LDTR, &ldt);
-	vmx_set_seg(VMX_TR, &tr);
-	vmcs_write(VMCS_GUEST_GDTR_BASE, 0);
-	vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
-	vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
-	vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
-
+	lhv_reset_sregs(&sr);
 	vmcs_write(VMCS_CR0_MASK, VMX_CR0_HOST_OWNED);
 	vmcs_write(VMCS_CR4_MASK, ~vmx_cr4_guest_owned());
-	vmx_write_cr0(X86_CR0_ET | X86_CR0_CD | X86_CR0_NW);
-	vmx_write_cr4(vmx, 0);
-	vmcs_write(VMCS_GUEST_CR3, 0);
-	vmx_write_efer(0);
+	vmx_write_sregs(vmx, &sr);
 	vmcs_write(VMCS_GUEST_PAT, vmx->vcpu.pat);
-	vmcs_write(VMCS_GUEST_DR7, VMX_DR7_FIXED1);
+	vmcs_write(VMCS_GUEST_DR7, LHV_DR7_RESET);
 	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
 	vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
 	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
@@ -215,7 +216,7 @@ void vmx_init_vmcs_guest(struct lhv_vmx_vcpu *vmx)
 	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
 	vmx->intr_state = 0;
 	vmx->intr_vmcs = 0;
-	vmx->dr6 = DR6_RESERVED;
+	vmx->dr6 = LHV_DR6_RESET;
 }
 
 /* ---- KVM_GET_SREGS / KVM_SET_SREGS ------------------------------------ */
@@ -285,22 +286,7 @@ int vmx_set_sregs(struct lhv_vcpu *vcpu, const struct kvm_sregs *sr)
 	if (!vmx_vmcs_get(vmx, &flags))
 		return -EIO;
 
-	vmx_set_seg(VMX_CS, &sr->cs);
-	vmx_set_seg(VMX_DS, &sr->ds);
-	vmx_set_seg(VMX_ES, &sr->es);
-	vmx_set_seg(VMX_FS, &sr->fs);
-	vmx_set_seg(VMX_GS, &sr->gs);
-	vmx_set_seg(VMX_SS, &sr->ss);
-	vmx_set_seg(VMX_TR, &sr->tr);
-	vmx_set_seg(VMX_LDTR, &sr->ldt);
-	vmcs_write(VMCS_GUEST_GDTR_BASE, sr->gdt.base);
-	vmcs_write(VMCS_GUEST_GDTR_LIMIT, sr->gdt.limit);
-	vmcs_write(VMCS_GUEST_IDTR_BASE, sr->idt.base);
-	vmcs_write(VMCS_GUEST_IDTR_LIMIT, sr->idt.limit);
-	vmx_write_cr0(sr->cr0);
-	vmcs_write(VMCS_GUEST_CR3, sr->cr3);
-	vmx_write_cr4(vmx, sr->cr4);
-	vmx_write_efer(sr->efer);
+	vmx_write_sregs(vmx, sr);
 	if (pae_paging)
 		for (i = 0; i < 4; i++)
 			vmcs_write(VMCS_GUEST_PDPTE0 + 2 * i, pdpte[i]);
