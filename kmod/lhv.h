@@ -416,6 +416,7 @@ int lhv_ioctl_set_debugregs(struct lhv_vcpu *vcpu, void __user *argp);
 
 /* kmod/msr.c */
 int lhv_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data, bool host);
+int lhv_efer_write(u64 old, u64 data, u64 cr0, u64 efer_ok, u64 *efer);
 int lhv_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data, bool host);
 int lhv_ioctl_msr_index_list(void __user *argp);
 int lhv_ioctl_get_msrs(struct lhv_vcpu *vcpu, void __user *argp);

@@ -3,7 +3,9 @@
  * kmod/msr.c - model-specific registers: the vendor-neutral ones kept in
  * struct lhv_vcpu, the KVM_GET_MSR_INDEX_LIST / KVM_GET_MSRS /
  * KVM_SET_MSRS ioctls.  MSRs living in the VMCB/VMCS (EFER, PAT, syscall
- * MSRs, segment bases, TSC offset) are the backend's get_msr/set_msr.
+ * MSRs, segment bases, TSC offset) are the backend's get_msr/set_msr;
+ * the rules both backends share (canonical addresses, EFER writes) are
+ * here.
  */
 #define pr_fmt(fmt) "lhv: " fmt
 
@@ -107,11 +109,49 @@ int lhv_get_msr(struct lhv_vcpu *vcpu, u32 index, u64 *data, bool host)
 	return -ENOENT;		/* unknown to lhv */
 }
 
+/*
+ * The MSRs that hold a linear address take only a canonical one (SDM
+ * 3.3.7.1, APM 2.2.2; WRMSR #GP): on both backends, before either stores
+ * it (the host's own WRMSR of them, on VMX, would fault too).
+ */
+static bool lhv_msr_addr_ok(u32 index, u64 data)
+{
+	switch (index) {
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+		return lhv_canonical(data, 48);
+	}
+	return true;
+}
+
+/*
+ * A write of EFER, from the guest or userspace, on either backend (SDM
+ * Vol. 4 Table 2-2, APM 3.1.7): bits outside @efer_ok are #GP, LME may
+ * not change while paging is on (SDM 9.8.5.4, APM 14.6.1), LMA is
+ * read-only (what is written there is ignored).  0 with the new value in
+ * *efer (@old's LMA kept), or -EINVAL.
+ */
+int lhv_efer_write(u64 old, u64 data, u64 cr0, u64 efer_ok, u64 *efer)
+{
+	data &= ~EFER_LMA;
+	if (data & ~efer_ok)
+		return -EINVAL;
+	if ((cr0 & X86_CR0_PG) && ((data ^ old) & EFER_LME))
+		return -EINVAL;
+	*efer = data | (old & EFER_LMA);
+	return 0;
+}
+
 int lhv_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data, bool host)
 {
-	int r = lhv_ops->set_msr(vcpu, index, data);
-	int fix, i;
+	int fix, i, r;
 
+	if (!lhv_msr_addr_ok(index, data))
+		return -EINVAL;
+	r = lhv_ops->set_msr(vcpu, index, data);
 	if (r != -ENOENT)
 		return r;
 	fix = lhv_mtrr_fixed_index(index);

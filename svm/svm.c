@@ -814,15 +814,9 @@ static int svm_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
 
 	switch (index) {
 	case MSR_EFER:
-		/* LMA is read-only: what is written there is ignored. */
-		data &= ~EFER_LMA;
-		if (data & ~SVM_EFER_OK)
+		if (lhv_efer_write(s->efer, data, s->cr0, SVM_EFER_OK, &data))
 			return -EINVAL;
-		/* LME may not change while paging is on (APM 14.6.1). */
-		if ((s->cr0 & X86_CR0_PG) &&
-		    ((data ^ s->efer) & EFER_LME))
-			return -EINVAL;
-		s->efer = data | EFER_SVME | (s->efer & EFER_LMA);
+		s->efer = data | EFER_SVME;
 		return 0;
 	case MSR_IA32_CR_PAT:
 		if (!lhv_pat_valid(data))
@@ -844,9 +838,7 @@ static int svm_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
 	case MSR_KERNEL_GS_BASE:
 	case MSR_FS_BASE:
 	case MSR_GS_BASE:
-		/* Canonical addresses only (SDM 3.3.7.1). */
-		if ((s64)(data << 16) >> 16 != (s64)data)
-			return -EINVAL;
+		/* Canonical: lhv_set_msr checked. */
 		if (index == MSR_LSTAR)
 			s->lstar = data;
 		else if (index == MSR_CSTAR)

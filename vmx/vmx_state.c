@@ -360,11 +360,6 @@ void vmx_msr_bitmap_init(void *bitmap)
 	vmx_msr_allow(bitmap, MSR_IA32_SYSENTER_EIP);
 }
 
-static bool vmx_is_canonical(u64 v)
-{
-	return (u64)((s64)(v << 16) >> 16) == v;
-}
-
 /* Guest MSRs that live in VMCS fields (SDM 25.4.1, 27.3.2.1). */
 static unsigned long vmx_msr_field(u32 index)
 {
@@ -469,19 +464,14 @@ static void vmx_syscall_msr_written(struct lhv_vmx_vcpu *vmx, u32 index,
 static int vmx_set_efer_msr(struct lhv_vmx_vcpu *vmx, u64 data)
 {
 	unsigned long flags;
-	u64 old;
-	int r = 0;
+	int r;
 
-	if (data & ~VMX_EFER_OK)
-		return -EINVAL;
 	if (!vmx_vmcs_get(vmx, &flags))
 		return -EIO;
-	old = vmcs_read(VMCS_GUEST_EFER);
-	/* LME may not change while paging is on; LMA is read-only. */
-	if ((vmx_read_cr0() & X86_CR0_PG) && ((data ^ old) & EFER_LME))
-		r = -EINVAL;
-	else
-		vmx_write_efer((data & ~EFER_LMA) | (old & EFER_LMA));
+	r = lhv_efer_write(vmcs_read(VMCS_GUEST_EFER), data, vmx_read_cr0(),
+			   VMX_EFER_OK, &data);
+	if (!r)
+		vmx_write_efer(data);
 	vmx_vmcs_put(vmx, flags);
 	return r;
 }
@@ -510,8 +500,11 @@ int vmx_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
 	case MSR_GS_BASE:
 	case MSR_IA32_SYSENTER_ESP:
 	case MSR_IA32_SYSENTER_EIP:
-		/* Entry checks these (SDM 27.3.1.1, 27.3.1.2). */
-		if (!vmx_is_canonical(data))
+		/*
+		 * Entry checks these (SDM 27.3.1.1, 27.3.1.2); lhv_set_msr
+		 * checked the FS/GS bases already.
+		 */
+		if (!lhv_canonical(data, 48))
 			return -EINVAL;
 		return vmx_msr_field_set(vmx, index, data);
 	case MSR_IA32_SYSENTER_CS:
@@ -519,9 +512,7 @@ int vmx_set_msr(struct lhv_vcpu *vcpu, u32 index, u64 data)
 	case MSR_KERNEL_GS_BASE:
 	case MSR_LSTAR:
 	case MSR_CSTAR:
-		/* The host's WRMSR would fault on these (SDM 3.3.7.1). */
-		if (!vmx_is_canonical(data))
-			return -EINVAL;
+		/* Canonical: lhv_set_msr checked (the host's WRMSR needs it). */
 		if (index == MSR_KERNEL_GS_BASE)
 			vmx->kernel_gs_base = data;
 		else if (index == MSR_LSTAR)
