@@ -250,7 +250,8 @@ static int decode_mem32(struct dcursor *c, struct lhv_insn *in)
 	return 0;
 }
 
-static int decode_modrm(struct dcursor *c, struct lhv_insn *in)
+/* The ModRM byte itself: mod, and reg and rm extended by REX.R/REX.B. */
+static int decode_modrm_byte(struct dcursor *c, struct lhv_insn *in)
 {
 	u64 b;
 	int ret;
@@ -263,6 +264,16 @@ static int decode_modrm(struct dcursor *c, struct lhv_insn *in)
 	in->mod = b >> 6;
 	in->reg = ((b >> 3) & 7) | (in->rex & REX_R ? 8 : 0);
 	in->rm = (b & 7) | (in->rex & REX_B ? 8 : 0);
+	return 0;
+}
+
+static int decode_modrm(struct dcursor *c, struct lhv_insn *in)
+{
+	int ret;
+
+	ret = decode_modrm_byte(c, in);
+	if (ret)
+		return ret;
 	if (in->mod == 3)
 		return 0;
 
@@ -360,19 +371,14 @@ static bool decode_group(struct lhv_insn *in, int *imm)
  */
 static int decode_mov_cr(struct dcursor *c, struct lhv_insn *in)
 {
-	u64 b;
 	int ret;
 
-	ret = fetch(c, 1, &b);
+	ret = decode_modrm_byte(c, in);
 	if (ret)
 		return ret;
 	in->kind = in->opcode == 0x0f20 ? LHV_INSN_MOV_FROM_CR :
 					  LHV_INSN_MOV_TO_CR;
-	in->has_modrm = true;
-	in->modrm = b;
 	in->mod = 3;
-	in->reg = ((b >> 3) & 7) | (in->rex & REX_R ? 8 : 0);
-	in->rm = (b & 7) | (in->rex & REX_B ? 8 : 0);
 	if (in->lock)
 		in->reg |= 8;
 	in->op_bytes = in->mode == LHV_CPU_LONG64 ? 8 : 4;
