@@ -2,10 +2,13 @@
 /*
  * kmod/run.c - KVM_RUN: the run loop and the vendor-neutral exit handlers.
  * The backend turns a hardware exit into a struct lhv_exit; here it is
- * either handled in the kernel (CPUID, MSRs, nested page faults, host
- * interrupts) and the guest re-entered, or handed to userspace through
- * struct kvm_run.  The loop leaves for userspace only when it must: an exit
- * userspace handles, a pending signal, or immediate_exit.
+ * either handled in the kernel (CPUID, MSRs, XSETBV, nested page faults,
+ * intercepted exceptions handed back to the guest, MOV to/from CR4 on SVM,
+ * host interrupts) and the guest re-entered, or handed to userspace
+ * through struct kvm_run.  The loop leaves for userspace only when it
+ * must: an exit userspace handles, a pending signal, or immediate_exit.
+ * Also the vCPU request/kick protocol (lhv_vcpu_kick) and the per-CPU
+ * last-vCPU record behind the IBPB between guests.
  */
 #define pr_fmt(fmt) "lhv: " fmt
 

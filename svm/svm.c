@@ -2,11 +2,13 @@
 /*
  * svm/svm.c - the AMD SVM backend: probing, per-CPU enable (EFER.SVME and
  * the host save area), the VMCB of each vCPU (reset state, intercepts,
- * nested paging), ASIDs, guest register state through the KVM ABI, the
- * guest's TSC_AUX in the MSR around VMRUN, and turning #VMEXITs into
- * struct lhv_exit.  Works without NRIP-save and
- * decode assists (QEMU's TCG has neither): instruction lengths are known
- * per exit, and IOIO gives the next RIP in EXITINFO2.
+ * nested paging), ASIDs, guest register state through the KVM ABI (CR4
+ * as the guest sees it, the host's MCE kept underneath), the guest's
+ * TSC_AUX and PKRU in the CPU around VMRUN, the INIT state after a
+ * shutdown, and turning #VMEXITs into struct lhv_exit.  Works without
+ * NRIP-save and decode assists (QEMU's TCG has neither): instruction
+ * lengths are known per exit, IOIO gives the next RIP in EXITINFO2, and
+ * the core decodes MOV CR itself.
  */
 #define pr_fmt(fmt) "lhv: svm: " fmt
 
