@@ -9,11 +9,17 @@
  * breakpoint is gone.  #AC at CPL 3 (CVE-2015-5307's exception) is tested
  * where the lab CPU raises #AC at all.  On lhv the exits are counted too
  * (exits_exception in the binary stats), which shows that the intercept
- * is there.
+ * is there.  And the guest's debug registers never arm the host's
+ * breakpoints (finding 16): a host perf breakpoint does not fire from the
+ * guest's DR0 inside KVM_RUN.
  */
 #include <signal.h>
+#include <stdio.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/time.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
 
 #include "processor.h"
 
@@ -419,12 +425,100 @@ static void ac_at_cpl3(void)
 	vm_free(vm);
 }
 
+/* --- the host's breakpoints and the guest's DR0-3 (finding 16) --- */
+
+/* The address of kernel symbol @name (root reads them in kallsyms). */
+static u64 kernel_symbol(const char *name)
+{
+	char line[256], sym[128], type;
+	unsigned long long addr;
+	u64 found = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %127s", &addr, &type, sym) == 3 &&
+		    !strcmp(sym, name))
+			found = addr;
+	fclose(f);
+	return found;
+}
+
+static u64 perf_count(int fd)
+{
+	u64 n = 0;
+
+	TEST_ASSERT(read(fd, &n, sizeof(n)) == sizeof(n), "read perf: %s",
+		    strerror(errno));
+	return n;
+}
+
+/*
+ * A host breakpoint (perf, on the kernel's getppid) is live in DR7 while
+ * this thread runs, also inside KVM_RUN.  The guest's DR0 holds the
+ * address of the hypervisor's own entry code.  With the host's DR7 still
+ * enabled when the guest's DR0-3 are loaded, that code raises a #DB in
+ * the host, which the host's breakpoint handler takes for its own
+ * breakpoint: the perf count moves without getppid.  The hypervisor must
+ * turn the host's DR7 off first (and restore it after the exit).
+ */
+static void host_breakpoint_not_fired(void)
+{
+	static const char *const entries[] = {
+		"lhv_svm_enter", "lhv_vmx_enter",	/* lhv */
+		"__svm_vcpu_run", "__vmx_vcpu_run",	/* kvm-amd, kvm-intel */
+	};
+	static const u8 hlt[] = { 0xf4 };
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_BREAKPOINT,
+		.size = sizeof(attr),
+		.bp_type = HW_BREAKPOINT_X,
+		.bp_len = sizeof(long),
+		.exclude_hv = 1,
+	};
+	struct kvm_debugregs dregs;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	u64 entry = 0, before;
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(entries) && !entry; i++)
+		entry = kernel_symbol(entries[i]);
+	attr.bp_addr = kernel_symbol("__x64_sys_getppid");
+	TEST_REQUIRE(entry && attr.bp_addr);
+	fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+	if (fd < 0)
+		TEST_SKIP("no kernel hardware breakpoint here (%s)",
+			  strerrorname(errno));
+	syscall(SYS_getppid);
+	before = perf_count(fd);
+	if (!before)
+		TEST_SKIP("the host breakpoint does not fire on this CPU");
+
+	vm = vm_create_realmode(64 * KiB, &vcpu, 0x1000);
+	vm_write(vm, 0x1000, hlt, sizeof(hlt));
+	vcpu_ioctl(vcpu, KVM_GET_DEBUGREGS, &dregs);
+	dregs.db[0] = entry;
+	dregs.dr7 = 0x401;	/* L0: an execute breakpoint, never hit in the guest */
+	vcpu_ioctl(vcpu, KVM_SET_DEBUGREGS, &dregs);
+	vcpu_run(vcpu);
+	TEST_ASSERT_EXIT_REASON(vcpu, KVM_EXIT_HLT);
+	TEST_ASSERT_EQ(perf_count(fd), before);
+	syscall(SYS_getppid);
+	TEST_ASSERT_EQ(perf_count(fd), before + 1);	/* and it still works */
+	vm_free(vm);
+	close(fd);
+}
+
 static const struct test_case tests[] = {
 	TEST_CASE(db_single_step),
 	TEST_CASE(db_data_breakpoint),
 	TEST_CASE(db_icebp),
 	TEST_CASE(db_delivery_loop),
 	TEST_CASE(ac_at_cpl3),
+	TEST_CASE(host_breakpoint_not_fired),
 };
 
 int main(void)
